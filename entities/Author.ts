@@ -1,0 +1,26 @@
+import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm'
+import { RestResource } from '../src/rest/resource'
+import type { Book } from './Book'
+
+@Entity('authors')
+@RestResource<Author>({
+  writable: ['name', 'bio'],
+  filterable: ['id', 'name', 'createdAt'],
+  sortable: ['id', 'name', 'createdAt']
+})
+export class Author {
+  @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
+  id: number
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string
+
+  @Column({ type: 'text', nullable: true })
+  bio: string | null
+
+  @CreateDateColumn({ type: 'datetime', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })
+  createdAt: Date
+
+  @OneToMany('Book', (book: Book) => book.author)
+  books: Book[]
+}

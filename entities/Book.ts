@@ -1,0 +1,55 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  VersionColumn
+} from 'typeorm'
+import { decimalAsNumber } from '../src/db/column-transformers'
+import { RestResource } from '../src/rest/resource'
+import type { Author } from './Author'
+
+@Entity('books')
+@RestResource<Book>({
+  writable: ['title', 'isbn', 'price', 'stock', 'authorId'],
+  filterable: ['id', 'title', 'isbn', 'price', 'stock', 'authorId', 'createdAt', 'updatedAt'],
+  sortable: ['id', 'title', 'price', 'stock', 'authorId', 'createdAt', 'updatedAt']
+})
+export class Book {
+  @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
+  id: number
+
+  @Column({ type: 'varchar', length: 300 })
+  title: string
+
+  @Index('UQ_books_isbn', { unique: true })
+  @Column({ type: 'varchar', length: 17 })
+  isbn: string
+
+  @Column({ type: 'decimal', precision: 10, scale: 2, transformer: decimalAsNumber })
+  price: number
+
+  @Column({ type: 'int', unsigned: true, default: 0 })
+  stock: number
+
+  @Index('IDX_books_author')
+  @Column({ type: 'int', unsigned: true })
+  authorId: number
+
+  @ManyToOne('Author', (author: Author) => author.books, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'authorId', foreignKeyConstraintName: 'FK_books_author' })
+  author: Author
+
+  @VersionColumn({ type: 'int', unsigned: true })
+  version: number
+
+  @CreateDateColumn({ type: 'datetime', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })
+  createdAt: Date
+
+  @UpdateDateColumn({ type: 'datetime', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)', onUpdate: 'CURRENT_TIMESTAMP(3)' })
+  updatedAt: Date
+}

@@ -1,0 +1,36 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm'
+import { RestResource } from '../src/rest/resource'
+import type { Book } from './Book'
+
+export const ORDER_STATUSES = ['placed', 'shipped', 'cancelled'] as const
+export type OrderStatus = (typeof ORDER_STATUSES)[number]
+
+/** Orders are placed by the hand-written `POST /orders` (src/routes/orders.ts), not generic CRUD. */
+@Entity('orders')
+@RestResource<Order>({
+  writable: ['status'],
+  filterable: ['id', 'bookId', 'quantity', 'status', 'createdAt'],
+  sortable: ['id', 'bookId', 'quantity', 'createdAt'],
+  operations: ['list', 'get', 'update']
+})
+export class Order {
+  @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
+  id: number
+
+  @Index('IDX_orders_book')
+  @Column({ type: 'int', unsigned: true })
+  bookId: number
+
+  @ManyToOne('Book', { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'bookId', foreignKeyConstraintName: 'FK_orders_book' })
+  book: Book
+
+  @Column({ type: 'int', unsigned: true })
+  quantity: number
+
+  @Column({ type: 'enum', enum: ORDER_STATUSES, default: 'placed' })
+  status: OrderStatus
+
+  @CreateDateColumn({ type: 'datetime', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })
+  createdAt: Date
+}

@@ -1,0 +1,97 @@
+import { envSchema } from 'env-schema'
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * Every environment variable Lifeguard reads, written once. The TypeBox schema is
+ * validated by env-schema (ajv, with type coercion) and `Static<>` is the config type.
+ * Defaults are chosen for a small web service; docs/pool.md explains each pool knob.
+ */
+const Milliseconds = (description: string, defaultMs: number) =>
+  Type.Integer({ minimum: 0, default: defaultMs, description })
+
+export const ConfigSchema = Type.Object({
+  DATABASE_URL: Type.String({
+    pattern: '^(mysql|mariadb)://',
+    // MariaDB is the server this service is developed and tested on; mysql:// selects TypeORM's
+    // MySQL dialect, whose schema diff misreads MariaDB's nullable-column defaults.
+    default: 'mariadb://root@127.0.0.1:3306/lifeguard',
+    description: 'mariadb://user:password@host:port/database (or mysql://)'
+  }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP listen address' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info', description: 'pino log level' }
+  ),
+  DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'most connections the pool opens' }),
+  DB_POOL_MAX_IDLE: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 1000, description: 'idle connections kept open (default: DB_POOL_SIZE)' })
+  ),
+  DB_POOL_IDLE_TIMEOUT_MS: Milliseconds('an idle connection above DB_POOL_MAX_IDLE is closed after this', 60_000),
+  DB_POOL_QUEUE_LIMIT: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'requests that may wait for a connection at once (0 = unbounded)'
+  }),
+  DB_POOL_ACQUIRE_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 5_000,
+    description: 'longest wait for a connection before HTTP 503'
+  }),
+  DB_POOL_MAX_LIFETIME_MS: Milliseconds('a connection is retired after this age, when next released (0 = never)', 1_800_000),
+  DB_POOL_VALIDATE_AFTER_IDLE_MS: Milliseconds('a connection idle longer than this is pinged before use', 5_000),
+  DB_POOL_LEAK_DETECTION_MS: Milliseconds('warn when a connection is held longer than this (0 = off)', 0),
+  DB_STATEMENT_TIMEOUT_MS: Milliseconds('server-side limit for one statement (0 = off)', 0)
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type EnvSource = Record<string, string | undefined>
+
+/** Reads and validates config; throws ConfigError with one line naming the variable. */
+export function loadConfig(env: EnvSource = process.env, overrides: Partial<Config> = {}): Config {
+  const data: EnvSource = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    // Empty strings count as unset, so `PORT= npm start` means "use the default".
+    if (env[key] !== undefined && env[key] !== '') data[key] = env[key]
+  }
+  let config: Config
+  try {
+    config = envSchema<Config>({ schema: ConfigSchema, data, dotenv: false })
+  } catch (err) {
+    throw new ConfigError(describeInvalidEnv(err, data))
+  }
+  return { ...config, ...overrides }
+}
+
+function describeInvalidEnv(err: unknown, data: EnvSource): string {
+  const first = (err as { errors?: Array<{ instancePath: string; params?: Record<string, unknown> }> }).errors?.[0]
+  const variable = first?.instancePath.replace(/^\//, '') ?? ''
+  const property = (ConfigSchema.properties as Record<string, { description?: string } & Record<string, unknown>>)[
+    variable
+  ]
+  if (!property) return `Invalid configuration: ${(err as Error).message}`
+  const got = data[variable] === undefined ? '' : ` (got ${JSON.stringify(redactUrl(data[variable]!))})`
+  return `Invalid configuration: ${variable} must be ${describeAccepted(property)}${got}`
+}
+
+function describeAccepted(property: Record<string, unknown>): string {
+  if (Array.isArray(property.anyOf)) {
+    return 'one of ' + property.anyOf.map((choice: { const: string }) => choice.const).join(', ')
+  }
+  if (property.pattern) return `a URL like ${property.description}`
+  const bounds = []
+  if (property.minimum !== undefined) bounds.push(`>= ${property.minimum}`)
+  if (property.maximum !== undefined) bounds.push(`<= ${property.maximum}`)
+  const kind = property.type === 'integer' ? 'an integer' : `a ${property.type}`
+  return [kind, bounds.join(' and ')].filter(Boolean).join(' ') + ` — ${property.description}`
+}
+
+/** A DATABASE_URL with its password replaced, safe for logs and error messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@')
+}

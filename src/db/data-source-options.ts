@@ -1,0 +1,68 @@
+import path from 'node:path'
+import type { MixedList, EntitySchema } from 'typeorm'
+import type { MysqlDataSourceOptions } from 'typeorm/driver/mysql/MysqlDataSourceOptions'
+import type { Config } from '../config'
+import { entities as domainEntities } from '../../entities'
+
+type EntityList = MixedList<Function | string | EntitySchema>
+
+/** Where the CLI writes migrations and where the app finds them, as .ts (dev, tests) or .js (dist). */
+export const MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations')
+
+export interface DatabaseTarget {
+  type: 'mysql' | 'mariadb'
+  host: string
+  port: number
+  username: string
+  password: string
+  database: string
+}
+
+/** Splits DATABASE_URL into the parts TypeORM and mysql2 take. `mariadb://` selects TypeORM's mariadb dialect. */
+export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
+  const url = new URL(databaseUrl)
+  return {
+    type: url.protocol === 'mariadb:' ? 'mariadb' : 'mysql',
+    host: url.hostname || '127.0.0.1',
+    port: url.port ? Number(url.port) : 3306,
+    username: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'lifeguard'
+  }
+}
+
+/**
+ * The one place DataSource options are made, for the app (src/db/plugin.ts) and for the
+ * TypeORM CLI (ormconfig.ts), so both talk to the same database the same way.
+ * `driver` is the mysql2-compatible module TypeORM loads; the pool guard passes its wrapper.
+ */
+export function dataSourceOptions(
+  config: Config,
+  extra: { entities?: EntityList; driver?: unknown } = {}
+): MysqlDataSourceOptions {
+  const target = parseDatabaseUrl(config.DATABASE_URL)
+  return {
+    ...target,
+    entities: extra.entities ?? domainEntities,
+    migrations: [path.join(MIGRATIONS_DIR, '*.{ts,js}')],
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    // DECIMAL stays a string from mysql2 (bigNumberStrings); money columns map it to a number
+    // with a transformer. BIGINT would also arrive as a string: no entity uses one.
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    poolSize: config.DB_POOL_SIZE,
+    driver: extra.driver,
+    extra: {
+      maxIdle: config.DB_POOL_MAX_IDLE ?? config.DB_POOL_SIZE,
+      idleTimeout: config.DB_POOL_IDLE_TIMEOUT_MS,
+      queueLimit: config.DB_POOL_QUEUE_LIMIT,
+      enableKeepAlive: true,
+      keepAliveInitialDelay: 10_000
+    }
+  } as MysqlDataSourceOptions
+}

@@ -1,0 +1,41 @@
+import closeWithGrace from 'close-with-grace'
+import { ConfigError, loadConfig, type Config } from './config'
+import { buildApp } from './app'
+import { ensureDatabase, runPendingMigrations } from './db/prepare-database'
+
+/** How long SIGTERM waits for in-flight requests before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000
+
+function readConfigOrExit(): Config {
+  try {
+    return loadConfig()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    // One line, no stack: this is an operator's typo, not a bug.
+    process.stderr.write(err.message + '\n')
+    process.exit(1)
+  }
+}
+
+async function main() {
+  const config = readConfigOrExit()
+  await ensureDatabase(config)
+  const applied = await runPendingMigrations(config)
+  const app = await buildApp(config)
+  if (applied.length > 0) app.log.info({ migrations: applied }, 'applied pending migrations')
+
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then onClose hooks
+  // destroy the DataSource and with it every pooled connection.
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an uncaught error')
+    else app.log.info({ signal }, 'shutting down gracefully')
+    await app.close()
+  })
+
+  await app.listen({ port: config.PORT, host: config.HOST })
+}
+
+main().catch((err) => {
+  process.stderr.write(`Lifeguard failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})
