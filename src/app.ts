@@ -4,6 +4,8 @@ import type { EntitySchema, MixedList } from 'typeorm'
 import type { Config } from './config'
 import { entities as domainEntities } from '../entities'
 import dbPlugin from './db/plugin'
+import transactionScope from './db/transaction-scope'
+import metrics from './http/metrics'
 import problemHandler from './http/problem-handler'
 import openapi from './http/openapi'
 import healthRoutes from './http/health'
@@ -36,6 +38,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   })
   await app.register(problemHandler)
   await app.register(dbPlugin, { config, entities: entities as MixedList<Function | string | EntitySchema> })
+  await app.register(transactionScope)
+  await app.register(metrics)
   await app.register(openapi)
   await app.register(healthRoutes)
   await app.register(restRoutes, { entities })
