@@ -1,7 +1,181 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, onResponseHookHandler, onSendHookHandler } from 'fastify'
+import type { EntityManager } from 'typeorm'
+import { driverErrorOf } from '../http/database-errors'
+import { ClientClosedRequestError, RequestTransaction } from './request-transaction'
 
-/** Placeholder: the request-scoped transaction a route opts into (issue 2, item 6) is built here. */
-async function transactionScope(_app: FastifyInstance) {}
+/**
+ * The request-scoped transaction a route opts into with `config: { transactional: true }`:
+ *
+ *   app.post('/orders', { config: { transactional: true } }, async (request, reply) => {
+ *     const tx = await request.tx()            // borrows the connection, BEGIN
+ *     await tx.insert(Order, ...)
+ *     await request.transaction(async (em) => ...)   // SAVEPOINT on the same connection
+ *     return order                              // COMMIT before the response goes out
+ *   })
+ *
+ * One connection is held from the first `request.tx()` until the response is sent. The
+ * transaction commits in onSend for a status below 400 (so a failed COMMIT becomes an error
+ * response instead of a 201 for a lost write), rolls back for any error status and when
+ * the client goes away, and the connection is released exactly once. A lock wait timeout
+ * or deadlock (1205/1213) thrown by the handler re-runs the whole handler on a fresh
+ * transaction, up to `retries` times, as long as nothing has been sent yet.
+ *
+ * Handlers must be async and return their result (or `reply`) only once they are done
+ * with the database. A hijacked reply is rolled back: nothing marks its success.
+ */
+export interface TransactionalRouteOptions {
+  /** How often a lock conflict (deadlock, lock wait timeout) re-runs the handler; default 2. */
+  retries?: number
+}
 
-export default fp(transactionScope, { name: 'lifeguard-transaction-scope', fastify: '5.x', dependencies: ['lifeguard-db'] })
+export const DEFAULT_LOCK_CONFLICT_RETRIES = 2
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Run this route's handler in one request-scoped transaction (src/db/transaction-scope.ts). */
+    transactional?: boolean | TransactionalRouteOptions
+  }
+  interface FastifyRequest {
+    /** The request transaction's EntityManager; only on transactional routes (or inside request.transaction). */
+    tx(): Promise<EntityManager>
+    /**
+     * Runs `work` in a transaction on the request's connection: a savepoint inside the
+     * request transaction (or inside an enclosing request.transaction), else a transaction
+     * of its own that commits when `work` resolves. Do not run two of them in parallel.
+     */
+    transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>
+  }
+}
+
+const kTransaction = Symbol('lifeguard.requestTransaction')
+const kHandlerRunning = Symbol('lifeguard.transactionalHandlerRunning')
+
+type ScopedRequest = FastifyRequest & {
+  [kTransaction]: RequestTransaction | null
+  [kHandlerRunning]: boolean
+}
+
+async function transactionScope(app: FastifyInstance) {
+  if (app.hasRequestDecorator('tx')) throw new Error('the transaction scope is registered twice')
+  app.decorateRequest(kTransaction, null)
+  app.decorateRequest(kHandlerRunning, false)
+  app.decorateRequest('tx', requestTx)
+  app.decorateRequest('transaction', requestTransaction)
+
+  app.addHook('onRoute', (route) => {
+    const retries = lockConflictRetries(route.config?.transactional)
+    if (retries === undefined) return
+    route.handler = transactionalHandler(route.handler as RouteHandlerMethod, retries)
+    route.onSend = [...asArray(route.onSend), settleBeforeSend]
+    route.onResponse = [...asArray(route.onResponse), releaseLeftovers]
+  })
+}
+
+function lockConflictRetries(setting: boolean | TransactionalRouteOptions | undefined): number | undefined {
+  if (!setting) return undefined
+  if (setting === true) return DEFAULT_LOCK_CONFLICT_RETRIES
+  return setting.retries ?? DEFAULT_LOCK_CONFLICT_RETRIES
+}
+
+function transactionalHandler(handler: RouteHandlerMethod, retries: number): RouteHandlerMethod {
+  return async function runInRequestTransaction(this: FastifyInstance, request, reply) {
+    const scoped = request as ScopedRequest
+    let clientGone = Boolean(request.raw.socket?.destroyed)
+    // 'close' before the response finished writing means the client went away.
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) return
+      clientGone = true
+      if (scoped[kTransaction]) scoped[kTransaction].aborted = true
+    })
+
+    for (let attempt = 0; ; attempt++) {
+      const transaction = new RequestTransaction(this.db, request.log)
+      transaction.aborted = clientGone
+      scoped[kTransaction] = transaction
+      scoped[kHandlerRunning] = true
+      try {
+        const result = await handler.call(this, request, reply)
+        scoped[kHandlerRunning] = false
+        if (transaction.aborted) {
+          await transaction.finish('rollback')
+          throw new ClientClosedRequestError()
+        }
+        return result
+      } catch (err) {
+        scoped[kHandlerRunning] = false
+        if (transaction.aborted) {
+          await transaction.finish('rollback')
+          throw err
+        }
+        if (!isLockConflict(err) || attempt >= retries || reply.sent) throw err // rolled back in onSend
+        await transaction.finish('rollback')
+        request.log.info({ err, attempt: attempt + 1 }, 'lock conflict: re-running the transaction')
+        // A little jitter, so two deadlocked requests do not collide again in lockstep.
+        await sleep(10 + Math.random() * 40 * (attempt + 1))
+      }
+    }
+  }
+}
+
+function isLockConflict(err: unknown): boolean {
+  const errno = driverErrorOf(err)?.errno
+  return errno === 1205 || errno === 1213
+}
+
+/** Commit for a success status, roll back otherwise, before a byte of the response is written. */
+const settleBeforeSend: onSendHookHandler = async function settleBeforeSend(request, reply, payload) {
+  const transaction = (request as ScopedRequest)[kTransaction]
+  if (transaction) await transaction.finish(reply.statusCode < 400 ? 'commit' : 'rollback')
+  return payload
+}
+
+/** Safety net: a response that bypassed onSend (hijacked, or aborted) must still release. */
+const releaseLeftovers: onResponseHookHandler = async function releaseLeftovers(request) {
+  const scoped = request as ScopedRequest
+  const transaction = scoped[kTransaction]
+  // While the handler runs, the handler's own wrapper finishes the transaction when it settles.
+  if (!transaction || transaction.isFinished || scoped[kHandlerRunning]) return
+  await transaction.finish('rollback')
+}
+
+function requestTx(this: FastifyRequest): Promise<EntityManager> {
+  const transaction = (this as ScopedRequest)[kTransaction]
+  if (!transaction) {
+    return Promise.reject(
+      new Error(`${this.routeOptions.url} is not transactional: set config.transactional or use request.transaction()`)
+    )
+  }
+  return transaction.manager()
+}
+
+async function requestTransaction<T>(this: FastifyRequest, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  const scoped = this as ScopedRequest
+  const enclosing = scoped[kTransaction]
+  if (enclosing) return enclosing.transaction(work)
+
+  const own = new RequestTransaction(this.server.db, this.log)
+  scoped[kTransaction] = own
+  try {
+    const result = await work(await own.manager())
+    await own.finish('commit')
+    return result
+  } catch (err) {
+    await own.finish('rollback')
+    throw err
+  } finally {
+    scoped[kTransaction] = null
+  }
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return []
+  return Array.isArray(value) ? value : [value]
+}
+
+export default fp(transactionScope, {
+  name: 'lifeguard-transaction-scope',
+  fastify: '5.x',
+  dependencies: ['lifeguard-db']
+})

@@ -1,4 +1,63 @@
 import type { FastifyInstance } from 'fastify'
+import { Type, type Static } from '@sinclair/typebox'
+import { Book, Order } from '../../entities'
+import { ORDER_STATUSES } from '../../entities/Order'
+import { InsufficientStockError, NotFoundError } from '../http/errors'
 
-/** Placeholder: `POST /orders` (issue 2, item 6) is built here. */
-export default async function orderRoutes(_app: FastifyInstance) {}
+/** Most copies one order may ask for; a typo like 10000000 is a 400, not a stock check. */
+export const MAX_ORDER_QUANTITY = 1_000
+
+const PlaceOrderBody = Type.Object(
+  {
+    bookId: Type.Integer({ minimum: 1, maximum: 4_294_967_295, description: 'id of the book to order' }),
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_ORDER_QUANTITY, description: 'copies to order' })
+  },
+  { additionalProperties: false }
+)
+type PlaceOrderBody = Static<typeof PlaceOrderBody>
+
+const PlacedOrder = Type.Object({
+  id: Type.Integer(),
+  bookId: Type.Integer(),
+  quantity: Type.Integer(),
+  status: Type.Union(ORDER_STATUSES.map((status) => Type.Literal(status))),
+  createdAt: Type.String({ format: 'date-time' })
+})
+
+/**
+ * `POST /orders`: places an order and takes its copies out of stock in one request-scoped
+ * transaction. The book row is locked (SELECT ... FOR UPDATE) before stock is read, so
+ * concurrent orders for one book queue on that row and can never sell more than there is.
+ * Reading and changing orders afterwards is the generic REST routes' job (entities/Order.ts).
+ */
+export default async function orderRoutes(app: FastifyInstance) {
+  app.post<{ Body: PlaceOrderBody }>(
+    '/orders',
+    {
+      config: { transactional: true },
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order: lock the book, check and decrement its stock, insert the order',
+        body: PlaceOrderBody,
+        response: { 201: PlacedOrder }
+      }
+    },
+    async function placeOrder(request, reply) {
+      const { bookId, quantity } = request.body
+      const tx = await request.tx()
+      const book = await tx.findOne(Book, {
+        select: { id: true, stock: true },
+        where: { id: bookId },
+        lock: { mode: 'pessimistic_write' }
+      })
+      if (!book) throw new NotFoundError(`book ${bookId} does not exist`)
+      if (book.stock < quantity) throw new InsufficientStockError(bookId, book.stock, quantity)
+
+      // An UPDATE through TypeORM also bumps the version column, so the book's ETag changes.
+      await tx.decrement(Book, { id: bookId }, 'stock', quantity)
+      const order = await tx.save(tx.create(Order, { bookId, quantity }))
+      reply.code(201).header('location', `/orders/${order.id}`)
+      return order
+    }
+  )
+}

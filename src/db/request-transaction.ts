@@ -1,0 +1,144 @@
+import createError from '@fastify/error'
+import type { FastifyBaseLogger } from 'fastify'
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm'
+
+/**
+ * The client closed the connection before its response: the transaction is rolled back.
+ * 499 is nginx's "client closed request"; nobody is left to read it.
+ */
+export const ClientClosedRequestError = createError(
+  'LG_CLIENT_CLOSED_REQUEST',
+  'the client closed the connection before the response was sent; the transaction was rolled back',
+  499
+)
+
+/** A programming error: the transaction was used after its response went out. */
+export const TransactionFinishedError = createError(
+  'LG_TRANSACTION_FINISHED',
+  'the request transaction has already been committed or rolled back',
+  500
+)
+
+export type TransactionOutcome = 'commit' | 'rollback'
+
+/**
+ * One request's transaction on one pooled connection. The connection is borrowed on the
+ * first `manager()` call (a route that never touches the database never waits for the
+ * pool), and `finish()` commits or rolls back and gives it back exactly once, however
+ * often and from wherever it is called.
+ *
+ * Only the code that knows the handler has stopped using the connection may call
+ * `finish()`: a ROLLBACK sent while the handler still issues queries could interleave
+ * with them on the same connection. A client abort therefore only sets `aborted`, which
+ * makes the handler's next query fail fast; the scope finishes once the handler settles.
+ */
+export class RequestTransaction {
+  /** Set when the client went away: no more queries run, and the outcome is rollback. */
+  aborted = false
+  private runner: QueryRunner | undefined
+  private opening: Promise<EntityManager> | undefined
+  private finishing: Promise<void> | undefined
+  private settling = false
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly log: FastifyBaseLogger
+  ) {}
+
+  get isFinished(): boolean {
+    return this.finishing !== undefined
+  }
+
+  /** The transaction's EntityManager; borrows the connection and BEGINs on first call. */
+  manager(): Promise<EntityManager> {
+    if (this.finishing) return Promise.reject(new TransactionFinishedError())
+    if (this.aborted) return Promise.reject(new ClientClosedRequestError())
+    this.opening ??= this.open()
+    return this.opening
+  }
+
+  /**
+   * Runs `work` in a nested transaction on the same connection: TypeORM's QueryRunner
+   * nests with SAVEPOINT, so a failing `work` undoes only its own writes, and a pool of
+   * one connection cannot deadlock on it (a `dataSource.transaction()` here would wait
+   * for a second connection).
+   */
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const manager = await this.manager()
+    return manager.transaction(work)
+  }
+
+  /**
+   * Commits (or rolls back) and releases the connection. The first caller gets the
+   * commit's error, if any; later calls resolve once the first has finished.
+   */
+  finish(outcome: TransactionOutcome): Promise<void> {
+    if (this.finishing) return this.finishing.then(ignore, ignore)
+    this.finishing = this.settle(outcome)
+    return this.finishing
+  }
+
+  private async open(): Promise<EntityManager> {
+    const runner = this.dataSource.createQueryRunner('master')
+    this.runner = runner
+    this.stopQueriesAfterAbort(runner)
+    await runner.startTransaction()
+    return runner.manager
+  }
+
+  private stopQueriesAfterAbort(runner: QueryRunner) {
+    const query = runner.query.bind(runner)
+    runner.query = ((...args: Parameters<QueryRunner['query']>) => {
+      if (this.aborted && !this.settling) return Promise.reject(new ClientClosedRequestError())
+      return query(...args)
+    }) as QueryRunner['query']
+  }
+
+  private async settle(outcome: TransactionOutcome): Promise<void> {
+    if (!this.opening || !this.runner) return // never used: nothing was borrowed
+    const runner = this.runner
+    // A borrow still waiting for the pool would otherwise land on a released runner and leak.
+    await this.opening.then(ignore, ignore)
+    this.settling = true
+    try {
+      if (!runner.isTransactionActive) return
+      if (outcome === 'commit' && !this.aborted) await this.commit(runner)
+      else await this.rollback(runner)
+    } finally {
+      await runner.release()
+    }
+  }
+
+  private async commit(runner: QueryRunner) {
+    const depth = transactionDepthOf(runner)
+    if (depth !== 1) {
+      // A nested transaction was started and never ended: its writes are not trustworthy.
+      await this.rollback(runner)
+      throw new Error(`a nested transaction was left open (depth ${depth}); rolled back`)
+    }
+    try {
+      await runner.commitTransaction()
+    } catch (err) {
+      await this.rollback(runner)
+      throw err
+    }
+  }
+
+  private async rollback(runner: QueryRunner) {
+    try {
+      // A plain ROLLBACK ends the whole transaction whatever savepoint depth it is at;
+      // rollbackTransaction() would only go back to the innermost savepoint.
+      await runner.query('ROLLBACK')
+    } catch (err) {
+      // The connection is most likely dead; mysql2 drops a connection after a fatal error.
+      this.log.warn({ err }, 'rollback of the request transaction failed')
+    }
+  }
+}
+
+function ignore() {}
+
+/** TypeORM keeps the savepoint depth protected; commit needs it to refuse an unbalanced nest. */
+function transactionDepthOf(runner: QueryRunner): number {
+  return (runner as unknown as { transactionDepth: number }).transactionDepth
+}
