@@ -57,10 +57,11 @@ export function dataSourceOptions(
     bigNumberStrings: true,
     poolSize: config.DB_POOL_SIZE,
     driver: extra.driver,
+    // Idle limits, the wait queue and its deadline are enforced by the pool guard (src/pool),
+    // which mysql2 cannot do itself; what stays here is socket-level.
     extra: {
-      maxIdle: config.DB_POOL_MAX_IDLE ?? config.DB_POOL_SIZE,
-      idleTimeout: config.DB_POOL_IDLE_TIMEOUT_MS,
-      queueLimit: config.DB_POOL_QUEUE_LIMIT,
+      // No one waits longer than the acquire timeout for a connection, so neither does a connect.
+      connectTimeout: Math.max(1_000, config.DB_POOL_ACQUIRE_TIMEOUT_MS),
       enableKeepAlive: true,
       keepAliveInitialDelay: 10_000
     }

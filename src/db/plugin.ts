@@ -3,11 +3,15 @@ import type { FastifyInstance } from 'fastify'
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm'
 import type { Config } from '../config'
 import { dataSourceOptions } from './data-source-options'
+import { PoolGuard } from '../pool/pool-guard'
+import { guardSettingsFromConfig } from '../pool/guard-settings'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The one DataSource of this app; its pool is shared by every plugin and route. */
     db: DataSource
+    /** The guard around that pool: stats() for health and metrics, events for histograms. */
+    poolGuard: PoolGuard
   }
 }
 
@@ -16,15 +20,21 @@ export interface DbPluginOptions {
   entities?: MixedList<Function | string | EntitySchema>
 }
 
-/** Creates the app's DataSource from config, shares it as `app.db`, destroys it on close. */
+/**
+ * Creates the app's pool guard and DataSource from config, shares them as `app.poolGuard`
+ * and `app.db`, and destroys the DataSource (so the pool) on close. The guard is per app:
+ * tests build many apps in one process.
+ */
 async function dbPlugin(app: FastifyInstance, { config, entities }: DbPluginOptions) {
   if (app.hasDecorator('db')) throw new Error('the db plugin is registered twice')
-  const dataSource = new DataSource(dataSourceOptions(config, { entities }))
+  const poolGuard = new PoolGuard(guardSettingsFromConfig(config), app.log.child({ component: 'pool' }))
+  const dataSource = new DataSource(dataSourceOptions(config, { entities, driver: poolGuard.driver() }))
   await dataSource.initialize()
   app.addHook('onClose', async () => {
     await dataSource.destroy()
   })
   app.decorate('db', dataSource)
+  app.decorate('poolGuard', poolGuard)
 }
 
 export default fp(dbPlugin, { name: 'lifeguard-db', fastify: '5.x' })

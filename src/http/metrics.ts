@@ -1,7 +1,48 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
+import { Histogram, Registry } from 'prom-client'
+import { registerPoolMetrics } from '../pool/pool-metrics'
 
-/** Placeholder: Prometheus `/metrics` (issue 3, item 9) is built here. */
-async function metrics(_app: FastifyInstance) {}
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's own Prometheus registry (never prom-client's global one: tests build many apps). */
+    metricsRegistry: Registry
+  }
+}
 
-export default fp(metrics, { name: 'lifeguard-metrics', fastify: '5.x' })
+/** `/metrics` in Prometheus text: the pool's gauges, histograms and counters, and HTTP durations. */
+async function metrics(app: FastifyInstance) {
+  if (app.hasDecorator('metricsRegistry')) throw new Error('the metrics plugin is registered twice')
+  const registry = new Registry()
+  registerPoolMetrics(registry, app.poolGuard)
+  registerHttpMetrics(registry, app)
+  app.decorate('metricsRegistry', registry)
+
+  app.get('/metrics', { schema: { tags: ['metrics'], hide: true } }, async (_request, reply) => {
+    reply.type(registry.contentType)
+    return registry.metrics()
+  })
+}
+
+export default fp(metrics, { name: 'lifeguard-metrics', fastify: '5.x', dependencies: ['lifeguard-db'] })
+
+/** Latency buckets for API requests, in seconds: 1 ms to 10 s. */
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+/** HTTP request duration by method, route pattern (never the raw URL: bounded cardinality) and status. */
+export function registerHttpMetrics(registry: Registry, app: FastifyInstance): void {
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [registry]
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    duration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000
+    )
+  })
+}

@@ -1,0 +1,52 @@
+/**
+ * Which driver errors mean "this connection is dead" (destroy it, maybe retry elsewhere)
+ * as opposed to "this statement failed" (the connection is fine).
+ */
+export const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN', // 1053: the server is shutting down
+  'ER_NORMAL_SHUTDOWN',
+  'ER_SHUTDOWN_COMPLETE',
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_CONNECTION_KILLED', // MariaDB 1927: KILL CONNECTION while a statement ran
+  'ER_CLIENT_INTERACTION_TIMEOUT' // MySQL 8.0.24+: closed after wait_timeout
+])
+
+interface DriverErrorLike {
+  code?: unknown
+  fatal?: unknown
+}
+
+/** A connection-level failure: mysql2 marks those `fatal`, or the code says the link is gone. */
+export function isConnectionError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false
+  const { code, fatal } = err as DriverErrorLike
+  return fatal === true || (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code))
+}
+
+const READ_STATEMENT = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*\(?\s*(?:SELECT|SHOW|DESCRIBE|DESC|EXPLAIN|WITH)\b/i
+const LOCKING_OR_WRITING = /\bFOR\s+UPDATE\b|\bFOR\s+SHARE\b|\bLOCK\s+IN\s+SHARE\s+MODE\b|\bINTO\s+(?:@|OUTFILE|DUMPFILE)/i
+
+/**
+ * A statement safe to run a second time on another connection: a plain read. Locking reads
+ * only make sense inside a transaction, and anything that writes might have been applied.
+ */
+export function isRetryableRead(sql: string | undefined): boolean {
+  return sql !== undefined && READ_STATEMENT.test(sql) && !LOCKING_OR_WRITING.test(sql)
+}
+
+/** The SQL text of whatever mysql2's query()/execute() accept as first argument. */
+export function sqlTextOf(statement: unknown): string | undefined {
+  if (typeof statement === 'string') return statement
+  if (statement && typeof statement === 'object' && typeof (statement as { sql?: unknown }).sql === 'string') {
+    return (statement as { sql: string }).sql
+  }
+  return undefined
+}

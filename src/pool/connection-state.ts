@@ -1,0 +1,51 @@
+import { LIFETIME_JITTER_SHARE } from './guard-settings'
+
+type StatementMethod = (...args: unknown[]) => unknown
+
+/** What the guard remembers about one physical connection, for its whole life. */
+export interface ConnectionState {
+  createdAt: number
+  /** When the connection is retired (on its next release, or by the sweeper when idle). */
+  retireAt: number
+  lastValidatedAt: number
+  /** Set while lent out. */
+  borrowedAt?: number
+  leakTimer?: NodeJS.Timeout
+  /** Mirrors SERVER_STATUS_IN_TRANS from the last OK packet the server sent. */
+  inTransaction: boolean
+  /** Set once: why the connection left the pool. */
+  goneReason?: string
+  /** mysql2's own methods, before the guard wrapped them. */
+  originals: { query: StatementMethod; execute: StatementMethod; release: () => void; destroy: () => void }
+}
+
+/** MySQL protocol server status flag: a transaction is open on this session. */
+export const SERVER_STATUS_IN_TRANS = 1
+
+export function newConnectionState(
+  now: number,
+  maxLifetimeMs: number,
+  originals: ConnectionState['originals'],
+  random: () => number = Math.random
+): ConnectionState {
+  const jitter = maxLifetimeMs * LIFETIME_JITTER_SHARE * random()
+  return {
+    createdAt: now,
+    retireAt: maxLifetimeMs > 0 ? now + maxLifetimeMs - jitter : Number.POSITIVE_INFINITY,
+    lastValidatedAt: now,
+    inTransaction: false,
+    originals
+  }
+}
+
+/** Updates the transaction flag from a statement's result: OK packets carry the server status. */
+export function trackServerStatus(state: ConnectionState, result: unknown): void {
+  const packets = Array.isArray(result) ? result : [result]
+  for (let i = packets.length - 1; i >= 0; i--) {
+    const status = (packets[i] as { serverStatus?: unknown } | null)?.serverStatus
+    if (typeof status === 'number') {
+      state.inTransaction = (status & SERVER_STATUS_IN_TRANS) !== 0
+      return
+    }
+  }
+}

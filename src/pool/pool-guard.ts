@@ -1,0 +1,315 @@
+import { EventEmitter } from 'node:events'
+import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2'
+import { PoolUnavailableError } from '../http/errors'
+import type { GuardSettings } from './guard-settings'
+import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
+import { isConnectionError } from './connection-errors'
+import { instrumentConnection, runStatement, type StatementHooks } from './instrument-connection'
+import { pingWithin, statementTimeoutSql } from './validate-connection'
+import { idleConnections, idleCount, isGone, isMariaDb, lastActiveTime, totalConnections } from './mysql2-internals'
+import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
+import { GuardedPool } from './guarded-pool'
+import { PoolTotals, type PoolStats } from './pool-totals'
+
+type ConnectionCallback = (err: Error | null, connection?: PoolConnection) => void
+
+interface Waiter {
+  callback: ConnectionCallback
+  enqueuedAt: number
+  deadline: number
+  timer: NodeJS.Timeout
+  settled: boolean
+  borrowStack?: string
+}
+
+export type PoolLogger = LeakLogger & {
+  debug(obj: object, msg: string): void
+}
+
+/**
+ * The pool guard: one per app. It lets mysql2 own the sockets and adds what mysql2 lacks —
+ * its own waiter queue with one absolute deadline per borrow, validation on checkout, max
+ * lifetime, an idle sweeper, fatal-error eviction, rollback on release and leak warnings.
+ * TypeORM gets it through `driver()`; its `pool` is a GuardedPool with mysql2's interface.
+ *
+ * Events (for metrics): 'acquired' (waitMs), 'released' (usageMs).
+ */
+export class PoolGuard extends EventEmitter {
+  readonly totals = new PoolTotals()
+  private inner?: Pool
+  private readonly waiters: Waiter[] = []
+  private readonly borrowed = new Set<PoolConnection>()
+  private readonly states = new WeakMap<PoolConnection, ConnectionState>()
+  /** Borrows between leaving the queue and being handed a connection (connecting, validating). */
+  private serving = 0
+  private lastFatalErrorAt = 0
+  private sweeper?: NodeJS.Timeout
+  private closed = false
+  private readonly hooks: StatementHooks = {
+    afterStatement: (connection, state, err, result) => this.afterStatement(connection, state, err, result),
+    retryRead: (method, statementArgs, callback) => {
+      this.totals.readRetries++
+      this.acquire((err, fresh) => {
+        if (err || !fresh) return callback(err)
+        runStatement(fresh, this.states.get(fresh)!, method, statementArgs, (...outcome) => {
+          fresh.release()
+          callback(...outcome)
+        }, this.hooks, false)
+      })
+    }
+  }
+
+  constructor(
+    readonly settings: GuardSettings,
+    private readonly logger: PoolLogger
+  ) {
+    super()
+  }
+
+  /** The mysql2-compatible module for TypeORM's `driver` option. */
+  driver(): typeof mysql {
+    return Object.assign(Object.create(mysql), {
+      createPool: (options: PoolOptions) => this.createPool(options),
+      // Replication is not guarded; at least let a failed node come back instead of being dropped for good.
+      createPoolCluster: (options: mysql.PoolClusterOptions = {}) =>
+        mysql.createPoolCluster({ restoreNodeTimeout: 1_000, ...options })
+    })
+  }
+
+  stats(): PoolStats {
+    const total = this.inner ? totalConnections(this.inner) : 0
+    const idle = this.inner ? idleCount(this.inner) : 0
+    return { total, idle, active: total - idle, pending: this.waiters.length + this.serving, max: this.settings.connectionLimit }
+  }
+
+  private createPool(options: PoolOptions): GuardedPool {
+    if (this.inner) throw new Error('a pool guard guards exactly one pool; build one guard per DataSource')
+    // maxIdle = connectionLimit keeps mysql2's own sweeper off: ours retires by lifetime too.
+    const inner = mysql.createPool({ ...options, maxIdle: this.settings.connectionLimit })
+    inner.on('connection', (connection) => this.adopt(connection))
+    this.inner = inner
+    this.sweeper = setInterval(() => this.sweepIdle(), this.settings.sweepIntervalMs).unref()
+    return new GuardedPool(this, inner)
+  }
+
+  /** Borrow with one absolute deadline; mysql2's callback contract. */
+  acquire(callback: ConnectionCallback): void {
+    if (this.closed || !this.inner) return process.nextTick(callback, new Error('Pool is closed.'))
+    const { queueLimit, acquireTimeoutMs } = this.settings
+    if (queueLimit > 0 && this.waiters.length >= queueLimit) {
+      this.totals.countTimeout('queue_full')
+      return process.nextTick(callback, new PoolUnavailableError(`${queueLimit} requests are already waiting for a database connection`))
+    }
+    const now = Date.now()
+    const waiter: Waiter = {
+      callback,
+      enqueuedAt: now,
+      deadline: now + acquireTimeoutMs,
+      settled: false,
+      borrowStack: captureBorrowStack(this.settings.leakDetectionMs),
+      timer: setTimeout(() => this.expire(waiter), acquireTimeoutMs)
+    }
+    this.waiters.push(waiter)
+    this.pump()
+  }
+
+  /** Give back a lent connection (what `connection.release()` calls). */
+  release(connection: PoolConnection): void {
+    if (!this.borrowed.delete(connection)) return // released twice, or never lent by us
+    const state = this.states.get(connection)!
+    stopLeakTimer(state)
+    if (state.borrowedAt !== undefined) this.emit('released', Date.now() - state.borrowedAt)
+    state.borrowedAt = undefined
+    if (isGone(connection) || state.goneReason) return this.destroyAndPump(connection, 'connection_lost')
+    if (!state.inTransaction) return this.putBack(connection, state)
+    // Reset on return: never lend a connection with someone else's transaction still open.
+    state.originals.query.call(connection, 'ROLLBACK', (err: unknown) => {
+      if (err) return this.destroyAndPump(connection, 'rollback_failed')
+      this.totals.rollbacksOnRelease++
+      state.inTransaction = false
+      this.putBack(connection, state)
+    })
+  }
+
+  /** Close a connection for good (what `connection.destroy()` calls). */
+  destroy(connection: PoolConnection, reason: string): void {
+    this.borrowed.delete(connection)
+    const state = this.states.get(connection)
+    if (state) {
+      stopLeakTimer(state)
+      this.markGone(state, reason)
+      state.originals.destroy.call(connection)
+    } else {
+      connection.destroy()
+    }
+  }
+
+  end(callback: (err?: Error | null) => void): void {
+    this.closed = true
+    clearInterval(this.sweeper)
+    for (const waiter of this.waiters.splice(0)) this.settle(waiter, new Error('Pool is closed.'))
+    for (const connection of this.borrowed) stopLeakTimer(this.states.get(connection)!)
+    if (!this.inner) return process.nextTick(callback)
+    this.inner.end((err) => callback(err))
+  }
+
+  private pump(): void {
+    while (this.waiters.length > 0 && this.hasCapacity()) this.borrowFor(this.waiters.shift()!)
+  }
+
+  private hasCapacity(): boolean {
+    const inner = this.inner!
+    return idleCount(inner) > 0 || totalConnections(inner) < this.settings.connectionLimit
+  }
+
+  private borrowFor(waiter: Waiter): void {
+    this.serving++
+    this.inner!.getConnection((err, connection) => {
+      this.serving--
+      if (err) {
+        this.totals.countError(err)
+        // The database refused or dropped the attempt: fail fast, do not wait out the deadline.
+        this.settle(waiter, err)
+        return this.pump()
+      }
+      this.checkout(connection, waiter)
+    })
+  }
+
+  private checkout(connection: PoolConnection, waiter: Waiter): void {
+    if (waiter.settled) return this.putBack(connection, this.states.get(connection)!)
+    const state = this.states.get(connection)!
+    const now = Date.now()
+    if (isGone(connection)) return this.retryWith(waiter, connection, 'connection_lost')
+    if (now >= state.retireAt) return this.retryWith(waiter, connection, 'max_lifetime')
+    if (!this.needsValidation(connection, state, now)) return this.handOver(connection, state, waiter)
+    this.serving++
+    pingWithin(connection, Math.min(this.settings.validationTimeoutMs, waiter.deadline - now), (alive) => {
+      this.serving--
+      if (!alive) return this.retryWith(waiter, connection, 'validation_failed')
+      state.lastValidatedAt = Date.now()
+      if (waiter.settled) return this.putBack(connection, state)
+      this.handOver(connection, state, waiter)
+    })
+  }
+
+  private needsValidation(connection: PoolConnection, state: ConnectionState, now: number): boolean {
+    // Connections older than the last fatal error may share its fate (server restart, network cut).
+    if (state.createdAt <= this.lastFatalErrorAt && state.lastValidatedAt <= this.lastFatalErrorAt) return true
+    return now - Math.max(lastActiveTime(connection), state.lastValidatedAt) >= this.settings.validateAfterIdleMs
+  }
+
+  /** Drop an unusable connection and let the same waiter try again within its own deadline. */
+  private retryWith(waiter: Waiter, connection: PoolConnection, reason: string): void {
+    this.destroy(connection, reason)
+    if (!waiter.settled) this.waiters.unshift(waiter)
+    this.pump()
+  }
+
+  private handOver(connection: PoolConnection, state: ConnectionState, waiter: Waiter): void {
+    this.borrowed.add(connection)
+    state.borrowedAt = Date.now()
+    startLeakTimer(state, this.settings.leakDetectionMs, waiter.borrowStack, this.logger)
+    this.emit('acquired', state.borrowedAt - waiter.enqueuedAt)
+    this.settle(waiter, null, connection)
+  }
+
+  private settle(waiter: Waiter, err: Error | null, connection?: PoolConnection): void {
+    if (waiter.settled) return
+    waiter.settled = true
+    clearTimeout(waiter.timer)
+    waiter.callback(err, connection)
+  }
+
+  private expire(waiter: Waiter): void {
+    if (waiter.settled) return
+    const index = this.waiters.indexOf(waiter)
+    if (index >= 0) this.waiters.splice(index, 1)
+    this.totals.countTimeout('acquire_timeout')
+    this.settle(
+      waiter,
+      new PoolUnavailableError(`no database connection became available within ${this.settings.acquireTimeoutMs} ms`)
+    )
+  }
+
+  /** An unlent connection goes to the next waiter or back to mysql2's idle list. */
+  private putBack(connection: PoolConnection, state: ConnectionState): void {
+    if (Date.now() >= state.retireAt) return this.destroyAndPump(connection, 'max_lifetime')
+    state.originals.release.call(connection)
+    this.pump()
+  }
+
+  private destroyAndPump(connection: PoolConnection, reason: string): void {
+    this.destroy(connection, reason)
+    this.pump()
+  }
+
+  /** A fresh connection from mysql2: remember it, wrap it, and give it the statement timeout. */
+  private adopt(connection: PoolConnection): void {
+    const originals = {
+      query: connection.query,
+      execute: connection.execute,
+      release: connection.release,
+      destroy: connection.destroy
+    } as unknown as ConnectionState['originals']
+    const state = newConnectionState(Date.now(), this.settings.maxLifetimeMs, originals)
+    this.states.set(connection, state)
+    this.totals.created++
+    instrumentConnection(connection, state, this.hooks)
+    connection.release = () => this.release(connection)
+    connection.destroy = () => this.destroyAndPump(connection, 'destroyed_by_caller')
+    // mysql2 drops a connection from its pool on 'error'/'end'; a listener must always exist
+    // (an unhandled 'error' would crash the process) and our waiters must see the free slot.
+    connection.on('error', (err) => {
+      this.totals.countError(err)
+      if (isConnectionError(err)) this.lastFatalErrorAt = Date.now()
+      this.logger.debug({ err, threadId: connection.threadId }, 'pooled connection failed')
+      this.markGone(state, 'connection_lost')
+      setImmediate(() => this.pump())
+    })
+    connection.once('end', () => {
+      this.markGone(state, 'closed_by_server')
+      setImmediate(() => this.pump())
+    })
+    if (this.settings.statementTimeoutMs > 0) {
+      // Queued before any caller's statement, since mysql2 runs a connection's commands in order.
+      const sql = statementTimeoutSql(this.settings.statementTimeoutMs, isMariaDb(connection) !== false)
+      originals.query.call(connection, sql, (err: unknown) => {
+        if (err) this.logger.warn({ err }, 'could not set the statement timeout on a new connection')
+      })
+    }
+  }
+
+  private afterStatement(connection: PoolConnection, state: ConnectionState, err: unknown, result: unknown): void {
+    if (!err) return trackServerStatus(state, result)
+    this.totals.countError(err)
+    if (!isConnectionError(err)) return
+    // Evict now, and make every connection made before this moment prove itself before reuse.
+    this.lastFatalErrorAt = Date.now()
+    this.destroy(connection, 'fatal_error')
+  }
+
+  private markGone(state: ConnectionState, reason: string): void {
+    if (state.goneReason) return
+    state.goneReason = reason
+    this.totals.countDestroyed(reason)
+  }
+
+  /** Retires idle connections past their lifetime, or idle too long while above maxIdle. */
+  private sweepIdle(): void {
+    if (!this.inner || this.closed) return
+    const now = Date.now()
+    let idle = idleCount(this.inner)
+    for (const connection of idleConnections(this.inner)) {
+      const state = this.states.get(connection)
+      if (!state) continue
+      if (isGone(connection)) this.destroy(connection, 'connection_lost')
+      else if (now >= state.retireAt) this.destroy(connection, 'max_lifetime')
+      else if (idle > this.settings.maxIdle && now - lastActiveTime(connection) > this.settings.idleTimeoutMs) {
+        this.destroy(connection, 'idle_timeout')
+      } else continue
+      idle--
+    }
+    this.pump()
+  }
+}

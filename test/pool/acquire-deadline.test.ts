@@ -1,0 +1,78 @@
+import t from 'tap'
+import { createTestDatabase } from '../helper'
+import { borrow, guardedDataSource, sleep, timed } from './guard-harness'
+
+t.test('a borrow on a full pool fails with LG_POOL_UNAVAILABLE at its deadline, and the waiter is gone', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 1, DB_POOL_ACQUIRE_TIMEOUT_MS: 200 })
+  const held = await borrow(pool)
+  const refused = await timed(borrow(pool))
+  t.equal(refused.error?.code, 'LG_POOL_UNAVAILABLE')
+  t.equal(refused.error?.statusCode, 503)
+  t.ok(refused.ms >= 190, `waited out the deadline (${refused.ms} ms)`)
+  t.same(guard.stats(), { total: 1, idle: 0, active: 1, pending: 0, max: 1 }, 'the timed-out waiter left the queue')
+  t.equal(guard.totals.timeoutsByReason.get('acquire_timeout'), 1)
+
+  held.release()
+  t.same(guard.stats(), { total: 1, idle: 1, active: 0, pending: 0, max: 1 }, 'released to the pool, not to the gone waiter')
+  const again = await borrow(pool)
+  t.equal(again.threadId, held.threadId, 'the same connection is lent again')
+  again.release()
+})
+
+t.test('a connection released while others wait goes to the first waiter', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 1, DB_POOL_ACQUIRE_TIMEOUT_MS: 2_000 })
+  const held = await borrow(pool)
+  const first = borrow(pool)
+  const second = borrow(pool)
+  await sleep(20)
+  t.equal(guard.stats().pending, 2)
+  held.release()
+  const got = await first
+  t.equal(got.threadId, held.threadId)
+  t.equal(guard.stats().pending, 1, 'the second waiter still waits')
+  got.release()
+  ;(await second).release()
+  t.same(guard.stats(), { total: 1, idle: 1, active: 0, pending: 0, max: 1 })
+})
+
+t.test('a full wait queue refuses at once with LG_POOL_UNAVAILABLE', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, pool } = await guardedDataSource(t, {
+    ...config,
+    DB_POOL_SIZE: 1,
+    DB_POOL_QUEUE_LIMIT: 1,
+    DB_POOL_ACQUIRE_TIMEOUT_MS: 5_000
+  })
+  const held = await borrow(pool)
+  const queued = borrow(pool)
+  const refused = await timed(borrow(pool))
+  t.equal(refused.error?.code, 'LG_POOL_UNAVAILABLE')
+  t.match(refused.error?.message, /already waiting/)
+  t.ok(refused.ms < 1_000, 'refused without waiting for the acquire deadline')
+  t.equal(guard.totals.timeoutsByReason.get('queue_full'), 1)
+  held.release()
+  ;(await queued).release()
+  t.equal(guard.stats().active, 0)
+})
+
+t.test('the HTTP answer to a pool timeout is a 503 problem with Retry-After', async (t) => {
+  const { buildTestApp } = await import('../helper')
+  const app = await buildTestApp(t, { DB_POOL_SIZE: 1, DB_POOL_ACQUIRE_TIMEOUT_MS: 150 })
+  app.get('/test/sleep', async () => app.db.query('SELECT SLEEP(0.6) AS slept'))
+  const slow = app.inject('/test/sleep')
+  await sleep(100)
+  const refused = await app.inject('/health/ready')
+  t.equal(refused.statusCode, 503)
+  t.equal(refused.headers['retry-after'], '1')
+  t.match(refused.headers['content-type'], /^application\/problem\+json/)
+  const slowAnswer = await slow
+  t.equal(slowAnswer.statusCode, 200)
+  const refusedQuery = app.inject('/test/sleep')
+  await sleep(50)
+  const timedOut = await app.inject('/test/sleep')
+  t.equal(timedOut.statusCode, 503)
+  t.match(timedOut.json(), { status: 503, type: /pool-unavailable$/ })
+  t.equal((await refusedQuery).statusCode, 200)
+})
