@@ -5,7 +5,7 @@ import type { Book } from './Book'
 @Entity('authors')
 @RestResource<Author>({
   writable: ['name', 'bio'],
-  filterable: ['id', 'name', 'createdAt'],
+  filterable: ['id', 'name', 'bio', 'createdAt'],
   sortable: ['id', 'name', 'createdAt']
 })
 export class Author {

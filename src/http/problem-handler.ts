@@ -11,6 +11,27 @@ import type { FieldError } from './errors'
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 const PROBLEM_TYPE_BASE = 'https://lifeguard.dev/problems/'
 
+/** `$id` of the shared problem+json schema, for routes' 4xx/5xx response entries (OpenAPI). */
+export const PROBLEM_SCHEMA_ID = 'Problem'
+
+export const problemSchema = {
+  $id: PROBLEM_SCHEMA_ID,
+  title: 'RFC 9457 problem details',
+  type: 'object',
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } }
+    }
+  },
+  required: ['type', 'title', 'status', 'detail', 'instance']
+}
+
 export interface ProblemBody {
   type: string
   title: string
@@ -71,6 +92,7 @@ export function fieldErrors(context: string | undefined, validation: AjvError[])
 }
 
 async function problemHandler(app: FastifyInstance) {
+  app.addSchema(problemSchema)
   app.setErrorHandler(function handleError(error: FastifyError & Record<string, any>, request: FastifyRequest, reply) {
     if (error.validation) {
       const errors = fieldErrors(error.validationContext, error.validation as AjvError[])

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto'
+import { bindValueFromCursor, cursorValueOf } from './column-kinds'
+import { invalidQuery } from './list-grammar'
+import type { RestField } from './resource-model'
+
+/**
+ * Keyset cursors: the sort values of the last row of a page plus its primary key, as
+ * base64url JSON followed by a checksum over the values and the sort order they belong to.
+ * A cursor that was edited, truncated or reused with another `orderby` is a 400. The checksum
+ * is not a secret signature: a forged cursor gets no further than a well-formed one, because
+ * every value is type-checked against its column and bound, never spliced into SQL.
+ */
+export interface KeyColumn {
+  field: RestField
+  descending: boolean
+  /** Property of a fetched row that carries this key's raw value. */
+  rowKey: string
+}
+
+/** Identifies a sort order; a cursor only fits the order it was made for. */
+export function sortSignature(keys: KeyColumn[]): string {
+  return keys.map((key) => `${key.field.name}:${key.descending ? 'd' : 'a'}`).join(',')
+}
+
+function checksum(signature: string, payload: string): string {
+  return createHash('sha256').update(signature).update('\n').update(payload).digest('base64url').slice(0, 16)
+}
+
+export function encodeCursor(keys: KeyColumn[], signature: string, row: Record<string, unknown>): string {
+  const payload = Buffer.from(JSON.stringify(keys.map((key) => cursorValueOf(row[key.rowKey])))).toString('base64url')
+  return `${payload}.${checksum(signature, payload)}`
+}
+
+/** The bind values a cursor stands for (null for a NULL sort value), or a 400 naming `cursor`. */
+export function decodeCursor(keys: KeyColumn[], signature: string, cursor: string): unknown[] {
+  const [payload, sum, extra] = cursor.split('.')
+  if (extra !== undefined || !payload || sum !== checksum(signature, payload)) {
+    invalidQuery('querystring.cursor', 'is not a cursor from this list (it was changed, or orderby differs)')
+  }
+  let values: unknown
+  try {
+    values = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+  } catch {
+    invalidQuery('querystring.cursor', 'is not a valid cursor')
+  }
+  if (!Array.isArray(values) || values.length !== keys.length) invalidQuery('querystring.cursor', 'is not a valid cursor')
+  return keys.map((key, index) => {
+    const value = values[index]
+    if (value === null && key.field.nullable) return null
+    const bound = bindValueFromCursor(key.field.kind, value)
+    if (bound === undefined || bound === null) invalidQuery('querystring.cursor', 'is not a valid cursor')
+    return bound
+  })
+}

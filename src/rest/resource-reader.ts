@@ -1,0 +1,43 @@
+import type { DataSource } from 'typeorm'
+import { executePooled, poolOf } from '../db/pooled-query'
+import { quoteIdentifier } from './naming'
+import type { ResourceModel } from './resource-model'
+import { rowMapperOf, type RowMapper } from './row-mapper'
+import { etagOf } from './preconditions'
+
+/** Row property the version is read into when the version is not a readable field. */
+const HIDDEN_VERSION_KEY = '_version'
+
+/**
+ * Reads one entity row by primary key on the fast path: the SELECT and the row mapping are
+ * built once, here, from metadata; a request only binds its id.
+ */
+export class ResourceReader {
+  private readonly byIdSql: string
+  private readonly mapRows: RowMapper
+  private readonly versionKey?: string
+
+  constructor(
+    private readonly dataSource: DataSource,
+    model: ResourceModel
+  ) {
+    const columns = model.readable.map((field) => `${field.sqlColumn} AS ${quoteIdentifier(field.name)}`)
+    if (model.version) {
+      const versionReadable = model.readable.includes(model.version)
+      this.versionKey = versionReadable ? model.version.name : HIDDEN_VERSION_KEY
+      if (!versionReadable) columns.push(`${model.version.sqlColumn} AS ${quoteIdentifier(HIDDEN_VERSION_KEY)}`)
+    }
+    this.byIdSql = `SELECT ${columns.join(', ')} FROM ${model.sqlTable} WHERE ${model.primary.sqlColumn} = ? LIMIT 1`
+    this.mapRows = rowMapperOf(model.readable)
+  }
+
+  async findById(id: unknown): Promise<Record<string, unknown> | undefined> {
+    const rows = await executePooled<Record<string, unknown>>(poolOf(this.dataSource), this.byIdSql, [id])
+    return rows.length === 0 ? undefined : this.mapRows(rows)[0]
+  }
+
+  /** The row's ETag, or undefined for an entity without a version column. */
+  etagOf(row: Record<string, unknown>): string | undefined {
+    return this.versionKey === undefined ? undefined : etagOf(row[this.versionKey])
+  }
+}
