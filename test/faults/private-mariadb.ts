@@ -1,0 +1,132 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, open } from 'node:fs/promises'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import mysql from 'mysql2/promise'
+
+const execFileAsync = promisify(execFile)
+const MARIADBD = '/usr/sbin/mariadbd'
+const STARTUP_TIMEOUT_MS = 20_000
+
+type Tap = { teardown(fn: () => unknown): void }
+
+/**
+ * A MariaDB server of the test's own — own data directory, port and socket — so a fault test
+ * can stop, restart and freeze it without touching the shared server other tests use.
+ * Stopped and deleted in teardown, also when the test fails.
+ */
+export class PrivateMariaDb {
+  private process?: ChildProcess
+  private paused = false
+
+  private constructor(
+    readonly dataDir: string,
+    readonly port: number
+  ) {}
+
+  static async start(t: Tap): Promise<PrivateMariaDb> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lg-mariadb-'))
+    const server = new PrivateMariaDb(dir, await freePort())
+    t.teardown(async () => {
+      await server.stop()
+      await rm(dir, { recursive: true, force: true })
+    })
+    await execFileAsync('mariadb-install-db', [
+      '--no-defaults',
+      `--datadir=${path.join(dir, 'data')}`,
+      '--user=root',
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db'
+    ])
+    await server.launch()
+    return server
+  }
+
+  /** `mariadb://root@127.0.0.1:<port>` — add a database name to it. */
+  get url(): string {
+    return `mariadb://root@127.0.0.1:${this.port}`
+  }
+
+  admin(): Promise<mysql.Connection> {
+    return mysql.createConnection({ host: '127.0.0.1', port: this.port, user: 'root' })
+  }
+
+  async launch(): Promise<void> {
+    const log = await open(path.join(this.dataDir, 'server.log'), 'a')
+    this.process = spawn(
+      MARIADBD,
+      [
+        '--no-defaults',
+        `--datadir=${path.join(this.dataDir, 'data')}`,
+        `--port=${this.port}`,
+        `--socket=${path.join(this.dataDir, 'mariadb.sock')}`,
+        `--pid-file=${path.join(this.dataDir, 'mariadb.pid')}`,
+        '--user=root',
+        '--bind-address=127.0.0.1',
+        '--skip-name-resolve',
+        '--innodb-buffer-pool-size=32M',
+        '--max-connections=200'
+      ],
+      { stdio: ['ignore', log.fd, log.fd] }
+    )
+    this.process.once('exit', () => log.close().catch(() => {}))
+    await this.waitUntilReady()
+  }
+
+  /** Clean shutdown (SIGTERM), as an operator's restart would do; resolves when the process is gone. */
+  async stop(): Promise<void> {
+    const child = this.process
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    if (this.paused) this.resume()
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    await exited
+    clearTimeout(killTimer)
+    this.process = undefined
+  }
+
+  async restart(): Promise<void> {
+    await this.stop()
+    await this.launch()
+  }
+
+  /** SIGSTOP: the server keeps its sockets open but answers nothing, like a frozen host. */
+  pause(): void {
+    this.process?.kill('SIGSTOP')
+    this.paused = true
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT')
+    this.paused = false
+  }
+
+  private async waitUntilReady(): Promise<void> {
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS
+    for (;;) {
+      try {
+        const connection = await this.admin()
+        await connection.end()
+        return
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`private MariaDB did not start: ${(err as Error).message}`)
+        if (this.process?.exitCode !== null) throw new Error(`private MariaDB exited; see ${this.dataDir}/server.log`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+}

@@ -1,0 +1,66 @@
+import t from 'tap'
+import { createTestDatabase, adminConnection } from '../helper'
+import { borrow, guardedDataSource, sleep } from './guard-harness'
+
+t.test('a read on a connection the server killed is retried once on a fresh one', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 2 })
+  const admin = await adminConnection()
+  t.teardown(() => admin.end())
+  const doomed = await borrow(pool)
+  await admin.query(`KILL CONNECTION ${doomed.threadId}`)
+  await sleep(50)
+  const [[row]] = (await doomed.promise().query('SELECT 41 + 1 AS answer')) as any
+  t.equal(row.answer, 42, 'the caller never saw the dead connection')
+  t.equal(guard.totals.readRetries, 1)
+  doomed.release()
+  t.ok(guard.totals.destroyedByReason.size > 0, 'the dead connection was destroyed')
+  t.equal(guard.stats().active, 0, 'nothing is left lent out')
+})
+
+t.test('a write on a dead connection is not retried', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, dataSource, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 2 })
+  await dataSource.query('CREATE TABLE notes (id INT PRIMARY KEY) ENGINE=InnoDB')
+  const admin = await adminConnection()
+  t.teardown(() => admin.end())
+  const doomed = await borrow(pool)
+  await admin.query(`KILL CONNECTION ${doomed.threadId}`)
+  await sleep(50)
+  await t.rejects(doomed.promise().query('INSERT INTO notes VALUES (1)'), { fatal: true })
+  t.equal(guard.totals.readRetries, 0)
+  doomed.release()
+  t.same(await dataSource.query('SELECT id FROM notes'), [], 'nothing was written twice, or at all')
+  t.equal(guard.stats().active, 0)
+})
+
+t.test('a read inside a transaction is not moved to another connection', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, dataSource } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 2 })
+  const admin = await adminConnection()
+  t.teardown(() => admin.end())
+  const runner = dataSource.createQueryRunner()
+  await runner.startTransaction()
+  const [{ id }] = await runner.query('SELECT CONNECTION_ID() AS id')
+  await admin.query(`KILL CONNECTION ${id}`)
+  await sleep(50)
+  await t.rejects(runner.query('SELECT 1'))
+  t.equal(guard.totals.readRetries, 0)
+  await runner.release()
+  t.equal(guard.stats().active, 0)
+})
+
+t.test('idle connections killed by the server are never lent', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, dataSource, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 3 })
+  const connections = await Promise.all([borrow(pool), borrow(pool), borrow(pool)])
+  for (const connection of connections) connection.release()
+  const admin = await adminConnection()
+  t.teardown(() => admin.end())
+  for (const connection of connections) await admin.query(`KILL CONNECTION ${connection.threadId}`)
+  const results = await Promise.all(Array.from({ length: 20 }, () => dataSource.query('SELECT 1 AS one')))
+  t.equal(results.length, 20)
+  t.equal(guard.totals.readRetries <= 3, true, 'at most one retry per dead connection')
+  await sleep(20)
+  t.equal(guard.stats().active, 0)
+})
