@@ -1,14 +1,13 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import path from 'node:path'
 import { DataSource } from 'typeorm'
 import { dataSourceOptions } from '../src/db/data-source-options'
 import { createTestDatabase } from './helper'
+import { operatorEnv, ROOT } from './support/server-process'
 import type { Config } from '../src/config'
 
 const run = promisify(execFile)
-const ROOT = path.join(__dirname, '..')
 const DOMAIN_TABLES = ['authors', 'books', 'orders']
 
 async function tablesOf(dataSource: DataSource): Promise<string[]> {
@@ -56,7 +55,7 @@ t.test('every migration runs and reverts on an empty database', async (t) => {
 async function npmRun(script: string, config: Config): Promise<string> {
   const { stdout } = await run('npm', ['run', '--silent', script], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: config.DATABASE_URL, LOG_LEVEL: 'silent' },
+    env: operatorEnv({ DATABASE_URL: config.DATABASE_URL, LOG_LEVEL: 'silent' }),
     timeout: 60_000
   })
   return stdout
