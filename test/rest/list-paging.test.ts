@@ -1,25 +1,7 @@
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../helper'
 import { problemOf, seedAuthors, seedBooks, type SeedBook } from '../fixtures/seed'
-
-/** Follows Link rel="next" from `url` to the last page; returns every row seen and the page count. */
-export async function walkPages(app: FastifyInstance, url: string) {
-  const rows: Array<Record<string, unknown>> = []
-  let next: string | undefined = url
-  let pages = 0
-  while (next !== undefined) {
-    const response = await app.inject(next)
-    if (response.statusCode !== 200) throw new Error(`${next} answered ${response.statusCode}: ${response.body}`)
-    rows.push(...response.json())
-    pages++
-    const link = response.headers.link as string | undefined
-    next = link ? /^<([^>]+)>; rel="next"$/.exec(link)?.[1] : undefined
-    if (link && next === undefined) throw new Error(`malformed Link header: ${link}`)
-    if (pages > 1_000) throw new Error('paging does not end')
-  }
-  return { rows, pages }
-}
+import { walkPages } from '../fixtures/paging'
 
 t.test('ordering and keyset paging', async (t) => {
   const app = await buildTestApp(t)
