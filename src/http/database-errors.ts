@@ -1,3 +1,5 @@
+import { isConnectionError } from '../pool/connection-errors'
+
 /**
  * Maps MySQL/MariaDB errors (raw mysql2 errors or TypeORM's QueryFailedError wrapping one)
  * to what an API client should see. Details never carry SQL, values or credentials.
@@ -14,20 +16,6 @@ interface DriverErrorShape {
   code?: string
   fatal?: boolean
 }
-
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_SERVER_SHUTDOWN',
-  'ER_CON_COUNT_ERROR',
-  'ER_TOO_MANY_USER_CONNECTIONS',
-  'ER_CONNECTION_KILLED'
-])
 
 export function driverErrorOf(err: unknown): DriverErrorShape | undefined {
   if (!err || typeof err !== 'object') return undefined
@@ -62,7 +50,7 @@ export function mapDatabaseError(err: unknown): MappedDatabaseError | undefined 
         retryAfterSeconds: 1
       }
   }
-  if (driverError.fatal || (driverError.code && CONNECTION_CODES.has(driverError.code))) {
+  if (isConnectionError(driverError)) {
     return {
       statusCode: 503,
       code: 'LG_DATABASE_UNAVAILABLE',

@@ -19,16 +19,31 @@ export const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
   'ER_CLIENT_INTERACTION_TIMEOUT' // MySQL 8.0.24+: closed after wait_timeout
 ])
 
+/** MariaDB error numbers mysql2 has no code name for, but that matter here. */
+const MARIADB_ERROR_NAMES: Readonly<Record<number, string>> = {
+  1927: 'ER_CONNECTION_KILLED',
+  1969: 'ER_STATEMENT_TIMEOUT'
+}
+
 interface DriverErrorLike {
   code?: unknown
+  errno?: unknown
   fatal?: unknown
+}
+
+/** The error's driver code, named even when mysql2 only knows the MariaDB error number. */
+export function errorCodeOf(err: unknown): string {
+  if (!err || typeof err !== 'object') return 'UNKNOWN'
+  const { code, errno } = err as DriverErrorLike
+  if (typeof code === 'string') return code
+  if (typeof errno === 'number') return MARIADB_ERROR_NAMES[errno] ?? `ERRNO_${errno}`
+  return 'UNKNOWN'
 }
 
 /** A connection-level failure: mysql2 marks those `fatal`, or the code says the link is gone. */
 export function isConnectionError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false
-  const { code, fatal } = err as DriverErrorLike
-  return fatal === true || (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code))
+  return (err as DriverErrorLike).fatal === true || CONNECTION_ERROR_CODES.has(errorCodeOf(err))
 }
 
 const READ_STATEMENT = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*\(?\s*(?:SELECT|SHOW|DESCRIBE|DESC|EXPLAIN|WITH)\b/i

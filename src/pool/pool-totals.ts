@@ -1,3 +1,5 @@
+import { errorCodeOf } from './connection-errors'
+
 /** A point-in-time view of the pool, with HikariCP's names. */
 export interface PoolStats {
   /** Open connections, lent or not (including ones still connecting). */
@@ -29,8 +31,7 @@ export class PoolTotals {
 
   /** Database errors by their driver code (ER_DUP_ENTRY, ECONNREFUSED, ...). */
   countError(err: unknown): void {
-    const code = (err as { code?: unknown } | null)?.code
-    increment(this.errorsByCode, typeof code === 'string' ? code : 'UNKNOWN')
+    increment(this.errorsByCode, errorCodeOf(err))
   }
 }
 

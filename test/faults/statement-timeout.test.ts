@@ -1,0 +1,28 @@
+import t from 'tap'
+import { adminConnection, buildTestApp } from '../helper'
+import { assertPoolSettled, runningStatements, sleep } from './fault-support'
+
+t.test('SELECT SLEEP(10) under a 500 ms statement timeout is stopped by the server', async (t) => {
+  const app = await buildTestApp(t, { DB_POOL_SIZE: 1, DB_STATEMENT_TIMEOUT_MS: 500 })
+  app.get('/test/runaway', async () => app.db.query('SELECT SLEEP(10) AS slept'))
+  const database = app.db.options.database as string
+  const admin = await adminConnection()
+  t.teardown(() => admin.end())
+
+  await app.ready()
+  const started = Date.now()
+  const response = await app.inject('/test/runaway')
+  const elapsed = Date.now() - started
+  t.equal(response.statusCode, 503)
+  t.match(response.json(), { type: /statement-timeout$/ })
+  t.equal(response.headers['retry-after'], '1')
+  t.ok(elapsed >= 450 && elapsed < 3_000, `stopped after about 0.5 s (${elapsed} ms), not 10 s`)
+  await sleep(50)
+  t.same(await runningStatements(admin, database), [], 'nothing is left running on the server')
+
+  const after = await app.inject('/authors')
+  t.equal(after.statusCode, 200, 'the same (only) connection is usable afterwards')
+  t.equal(app.poolGuard.totals.created, 1, 'it was not replaced')
+  await assertPoolSettled(t, app)
+  t.match((await app.inject('/metrics')).body, /db_errors_total\{code="ER_STATEMENT_TIMEOUT"\} 1/)
+})
