@@ -1,0 +1,124 @@
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import mysql from 'mysql2/promise'
+import { connectionOptions } from './baselines/database-access'
+import { compileForBench } from './compile'
+import { measureSlowQuerySeconds, prepareBenchDatabase, type SeedSize } from './bench-database'
+import { measureScenario, type Progress, type RunSettings, type ServerRun } from './measure'
+import { profileMarkdown, summariseCpuProfile, type ProfileSummary } from './profile/cpu-profile'
+import { markdownReport } from './report/markdown'
+import { ratioSections, svgChart } from './report/svg-chart'
+import { allScenarios, LIFEGUARD, type Scenario, type ScenarioContext } from './scenarios'
+import { REPO_ROOT } from './server-process'
+import { summariseScenario, type ScenarioSummary } from './summary'
+
+export interface BenchOptions extends RunSettings, Omit<ScenarioContext, 'seed' | 'slowQuerySeconds'> {
+  seed: SeedSize
+  /** Scenario names to run; empty runs every scenario that is not opt-in. */
+  scenarios: string[]
+  /** Where results.json, results.md and ratios.svg go; nothing is written when absent. */
+  outDir?: string
+  /** Profile mode: only Lifeguard runs, under --cpu-prof writing here. */
+  profileDir?: string
+}
+
+export interface BenchReport {
+  machine: Record<string, string | number>
+  settings: Omit<BenchOptions, 'outDir' | 'profileDir' | 'databaseUrl'> & { slowQuerySeconds: number }
+  scenarios: ScenarioSummary[]
+  runs: Record<string, ServerRun[]>
+  profiles: Record<string, ProfileSummary>
+  markdown: string
+}
+
+/** The whole bench: database, every chosen scenario in turn, summaries, files. */
+export async function runBench(options: BenchOptions, progress: Progress = () => {}): Promise<BenchReport> {
+  progress(`preparing ${new URL(options.databaseUrl).pathname.slice(1)} (${options.seed.books} books)`)
+  await prepareBenchDatabase(options.databaseUrl, options.seed)
+  const slowQuerySeconds = await measureSlowQuerySeconds(options.databaseUrl)
+  const scenarios = chooseScenarios(allScenarios({ ...options, slowQuerySeconds }), options.scenarios)
+  const build = compileForBench(REPO_ROOT)
+  const summaries: ScenarioSummary[] = []
+  const runs: BenchReport['runs'] = {}
+  const profiles: BenchReport['profiles'] = {}
+  const profiling = options.profileDir !== undefined
+  try {
+    for (const scenario of scenarios) {
+      const measured = await measureScenario(
+        profiling ? { ...scenario, servers: scenario.servers.filter((s) => s.name === LIFEGUARD) } : scenario,
+        options,
+        build.outDir,
+        progress,
+        (server) => (profiling && server === LIFEGUARD ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [])
+      )
+      summaries.push(summariseScenario(measured))
+      runs[scenario.name] = measured.runs
+      if (profiling) {
+        const file = profileOf(options.profileDir!, measured.pids[LIFEGUARD])
+        profiles[scenario.name] = summariseCpuProfile(file, measured.window, REPO_ROOT)
+      }
+    }
+  } finally {
+    build.remove()
+  }
+  const { outDir, profileDir, databaseUrl, ...settings } = options
+  const report: BenchReport = {
+    machine: await describeMachine(databaseUrl),
+    settings: { ...settings, slowQuerySeconds },
+    scenarios: summaries,
+    runs,
+    profiles,
+    markdown: markdownReport(summaries)
+  }
+  if (outDir) writeReport(outDir, report, profileDir !== undefined)
+  return report
+}
+
+function chooseScenarios(all: Scenario[], names: string[]): Scenario[] {
+  if (names.length === 0) return all.filter((scenario) => !scenario.optIn)
+  const unknown = names.filter((name) => !all.some((scenario) => scenario.name === name))
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`)
+  return all.filter((scenario) => names.includes(scenario.name))
+}
+
+/** Node names profiles CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile. */
+function profileOf(dir: string, pid: number): string {
+  const file = readdirSync(dir).find((name) => name.includes(`.${pid}.`) && name.endsWith('.cpuprofile'))
+  if (!file) throw new Error(`no CPU profile for process ${pid} in ${dir}`)
+  return path.join(dir, file)
+}
+
+async function describeMachine(databaseUrl: string): Promise<BenchReport['machine']> {
+  const connection = await mysql.createConnection(connectionOptions(databaseUrl))
+  try {
+    const [[{ version }]] = await connection.query<any[]>('SELECT VERSION() AS version')
+    return {
+      date: new Date().toISOString(),
+      cpus: os.availableParallelism(),
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      database: version,
+      platform: `${os.type()} ${os.release()}`
+    }
+  } finally {
+    await connection.end()
+  }
+}
+
+/** Profiled runs are slowed by the profiler: they get their own files and never replace results. */
+function writeReport(outDir: string, report: BenchReport, profiled: boolean): void {
+  mkdirSync(outDir, { recursive: true })
+  if (profiled) {
+    const markdown = Object.entries(report.profiles).map(([name, summary]) => profileMarkdown(name, summary))
+    writeFileSync(path.join(outDir, 'profile.md'), markdown.join('\n'))
+    writeFileSync(path.join(outDir, 'profile.json'), JSON.stringify(report.profiles, null, 2) + '\n')
+    return
+  }
+  const { markdown, ...data } = report
+  writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(data, null, 2) + '\n')
+  writeFileSync(path.join(outDir, 'results.md'), markdown)
+  const title = `Lifeguard vs baselines, ${report.machine.cpus} cores, medians of ${report.settings.rounds} rounds`
+  writeFileSync(path.join(outDir, 'ratios.svg'), svgChart(title, ratioSections(report.scenarios)))
+}

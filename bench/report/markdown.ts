@@ -1,0 +1,40 @@
+import type { ScenarioSummary, ServerSummary } from '../summary'
+
+/** The results as markdown: one table of every server in every scenario, then the targets. */
+export function markdownReport(summaries: ScenarioSummary[]): string {
+  const lines = [
+    '| scenario | server | req/s | ratio | p50 ms | p99 ms | max ms | non-2xx | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---|---:|'
+  ]
+  for (const summary of summaries) {
+    for (const server of summary.servers) {
+      lines.push(
+        `| ${summary.name} | ${server.server} | ${server.requestsPerSec} | ${server.ratioToReference.toFixed(2)} | ` +
+          `${server.p50Ms} | ${server.p99Ms} | ${server.maxAnyMs} | ${nonOk(server)} | ${server.errors} |`
+      )
+    }
+  }
+  lines.push(
+    '',
+    'ratio: req/s ÷ the `pool` baseline in the same round (median over rounds). Latencies are of 2xx ' +
+      'answers except max ms, the slowest answer of any status.',
+    '',
+    '| target | measured | met |',
+    '|---|---:|---|'
+  )
+  for (const summary of summaries) {
+    for (const target of summary.targets) {
+      lines.push(`| ${summary.name}: ${target.label} | ${target.value} | ${target.met ? 'yes' : '**no**'} |`)
+    }
+  }
+  const differences = summaries.flatMap((summary) => summary.parity.map((d) => `- ${summary.name}: ${d}`))
+  if (differences.length) lines.push('', 'Answers that differ from Lifeguard\'s (ratios compare unlike work):', ...differences)
+  return lines.join('\n') + '\n'
+}
+
+function nonOk(server: ServerSummary): string {
+  const refused = Object.entries(server.statusCounts).filter(([status]) => !status.startsWith('2'))
+  if (refused.length === 0) return '0'
+  const counts = refused.map(([status, count]) => `${status}×${count}`).join(' ')
+  return server.share503 > 0 ? `${counts} (${(server.share503 * 100).toFixed(1)}% 503)` : counts
+}

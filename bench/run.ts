@@ -1,0 +1,49 @@
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { FULL_SEED } from './bench-database'
+import { runBench, type BenchOptions } from './index'
+import { REPO_ROOT } from './server-process'
+
+/**
+ * `npm run bench [-- scenario ...]`. Knobs are environment variables so CI and humans set
+ * them the same way; defaults are the full measured run (about 6 minutes on 2 cores).
+ */
+function readOptions(env: NodeJS.ProcessEnv, argv: string[]): BenchOptions {
+  const number = (name: string, fallback: number) => {
+    if (env[name] === undefined || env[name] === '') return fallback
+    const value = Number(env[name])
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${env[name]}`)
+    return value
+  }
+  return {
+    databaseUrl: env.BENCH_DATABASE_URL || 'mariadb://root@127.0.0.1:3306/lifeguard_bench',
+    seed: FULL_SEED,
+    scenarios: argv,
+    rounds: number('BENCH_ROUNDS', 3),
+    durationSec: number('BENCH_DURATION_S', 5),
+    warmupSec: number('BENCH_WARMUP_S', 2),
+    connections: number('BENCH_CONNECTIONS', 50),
+    poolSize: number('BENCH_POOL_SIZE', 10),
+    overloadConnections: number('BENCH_OVERLOAD_CONNECTIONS', 400),
+    overloadAcquireTimeoutMs: number('BENCH_ACQUIRE_TIMEOUT_MS', 100),
+    outDir: env.BENCH_OUT || path.join(REPO_ROOT, 'docs', 'bench'),
+    profileDir: env.BENCH_PROFILE === '1' ? mkdtempSync(path.join(os.tmpdir(), 'lifeguard-cpu-prof-')) : undefined
+  }
+}
+
+async function main() {
+  const options = readOptions(process.env, process.argv.slice(2))
+  const report = await runBench(options, (line) => process.stderr.write(line + '\n'))
+  process.stdout.write(report.markdown)
+  if (options.profileDir) {
+    process.stderr.write(`CPU profiles kept in ${options.profileDir}; summary in ${options.outDir}/profile.md\n`)
+  } else {
+    process.stderr.write(`results written to ${options.outDir}\n`)
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`)
+  process.exit(1)
+})

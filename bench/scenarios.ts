@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto'
+import type { SeedSize } from './bench-database'
+import { SLOW_QUERY_SECONDS } from './bench-database'
+import type { RequestPlan } from './load'
+import type { ServerSpec } from './server-process'
+
+/** A claim from issue 4 checked against the medians of a run. */
+export interface Target {
+  label: string
+  /** `ratio`: median over rounds of lifeguard ÷ `of`; `bound`: lifeguard req/s ÷ `bound`. */
+  kind: 'ratio' | 'bound' | 'max-latency' | 'non-503-errors'
+  of?: string
+  bound?: number
+  atLeast?: number
+  atMost?: number
+}
+
+export interface Scenario {
+  name: string
+  description: string
+  /** Lifeguard first, then the ceiling baseline every ratio is taken against, then others. */
+  servers: ServerSpec[]
+  requests: RequestPlan[]
+  /** Concurrent HTTP connections; the run's default (50) when absent. */
+  connections?: number
+  targets: Target[]
+  /** What bounds this scenario, for the README. */
+  limitedBy: string
+  /** Runs only when named on the command line. */
+  optIn?: boolean
+}
+
+export interface ScenarioContext {
+  databaseUrl: string
+  seed: SeedSize
+  poolSize: number
+  /** Concurrency of the overload scenario. */
+  overloadConnections: number
+  /** DB_POOL_ACQUIRE_TIMEOUT_MS of the overload scenario. */
+  overloadAcquireTimeoutMs: number
+  /** Measured cost of one slow_books read on one connection (nominally SLOW_QUERY_SECONDS). */
+  slowQuerySeconds: number
+}
+
+export const LIFEGUARD = 'lifeguard'
+export const POOL = 'pool'
+export const SINGLE = 'single'
+export const PER_REQUEST = 'per-request'
+
+const randomId = (max: number) => 1 + Math.floor(Math.random() * max)
+
+function servers(context: ScenarioContext, lifeguardEntry: string, extraLifeguardEnv: Record<string, string> = {}) {
+  const env = { DATABASE_URL: context.databaseUrl, DB_POOL_SIZE: String(context.poolSize) }
+  return {
+    lifeguard: { name: LIFEGUARD, entry: lifeguardEntry, env: { ...env, ...extraLifeguardEnv } },
+    pool: { name: POOL, entry: 'bench/baselines/pool.ts', env },
+    single: { name: SINGLE, entry: 'bench/baselines/single-connection.ts', env },
+    perRequest: { name: PER_REQUEST, entry: 'bench/baselines/connection-per-request.ts', env }
+  }
+}
+
+/** GET by id against `path` with a random seeded id per request. */
+function randomGet(path: string, seed: SeedSize): RequestPlan[] {
+  return [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `${path}/${randomId(seed.books)}` }) }]
+}
+
+/** A POST whose JSON body is made fresh for every request. */
+function freshPost(path: string, body: () => object): RequestPlan[] {
+  return [
+    {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request) => ({ ...request, body: JSON.stringify(body()) })
+    }
+  ]
+}
+
+/** ISBNs unique across processes and runs: a random prefix per bench process plus a counter. */
+function isbnSource(): () => string {
+  const prefix = 'b' + randomBytes(4).toString('hex')
+  let counter = 0
+  return () => prefix + (counter++).toString(36)
+}
+
+export function allScenarios(context: ScenarioContext): Scenario[] {
+  const plain = servers(context, 'src/server.ts')
+  const slow = servers(context, 'bench/servers/lifeguard-with-slow-books.ts')
+  const nextIsbn = isbnSource()
+  const physicalBound = Math.round(context.poolSize / context.slowQuerySeconds)
+  const queryMs = (context.slowQuerySeconds * 1000).toFixed(2)
+  return [
+    {
+      name: 'ready',
+      description: 'GET /health/ready (SELECT 1 through the pool); a harness check, not a target',
+      servers: [plain.lifeguard, plain.pool],
+      requests: [{ method: 'GET', path: '/health/ready' }],
+      targets: [],
+      limitedBy: 'CPU of the Node server and the load generator',
+      optIn: true
+    },
+    {
+      name: 'get-by-id',
+      description: 'GET /books/:id, random seeded id',
+      servers: [plain.lifeguard, plain.pool],
+      requests: randomGet('/books', context.seed),
+      targets: [{ label: 'get by id ≥ 0.95 of pool baseline', kind: 'ratio', of: POOL, atLeast: 0.95 }],
+      limitedBy: 'CPU: Node server, MariaDB and the load generator share 2 cores; a PK read costs MariaDB little'
+    },
+    {
+      name: 'list',
+      description: 'GET /books?where.price.lt=20&orderby.title=asc&limit=20',
+      servers: [plain.lifeguard, plain.pool],
+      requests: [{ method: 'GET', path: '/books?where.price.lt=20&orderby.title=asc&limit=20' }],
+      targets: [{ label: 'list ≥ 0.90 of pool baseline', kind: 'ratio', of: POOL, atLeast: 0.9 }],
+      limitedBy: 'MariaDB CPU: no index on price or title, so every request scans the table and sorts ~15% of it'
+    },
+    {
+      name: 'create',
+      description: 'POST /books, unique isbn per request',
+      servers: [plain.lifeguard, plain.pool],
+      requests: freshPost('/books', () => ({
+        title: 'Bench book',
+        isbn: nextIsbn(),
+        price: 12.5,
+        stock: 10,
+        authorId: randomId(context.seed.authors)
+      })),
+      targets: [{ label: 'create ≥ 0.90 of pool baseline', kind: 'ratio', of: POOL, atLeast: 0.9 }],
+      limitedBy: 'MariaDB commits (one InnoDB log flush per autocommit INSERT) and Node CPU'
+    },
+    {
+      name: 'place-order',
+      description: 'POST /orders {bookId: random, quantity: 1}, one transaction',
+      servers: [plain.lifeguard, plain.pool],
+      requests: freshPost('/orders', () => ({ bookId: randomId(context.seed.books), quantity: 1 })),
+      targets: [{ label: 'place order ≥ 0.85 of pool baseline', kind: 'ratio', of: POOL, atLeast: 0.85 }],
+      limitedBy: 'round trips: 5-6 statements on one held connection, plus the commit flush'
+    },
+    {
+      name: 'slow-database',
+      description: `GET /slow-books/:id, every query sleeps ${SLOW_QUERY_SECONDS * 1000} ms on the server`,
+      servers: [slow.lifeguard, slow.pool, slow.single, slow.perRequest],
+      requests: randomGet('/slow-books', context.seed),
+      targets: [
+        {
+          label: `≥ 0.9 of pool size / query time (${context.poolSize} / ${queryMs} ms = ${physicalBound} req/s)`,
+          kind: 'bound',
+          bound: physicalBound,
+          atLeast: 0.9
+        },
+        { label: '≥ 8× one global connection', kind: 'ratio', of: SINGLE, atLeast: 8 },
+        { label: '≥ 2.5× connection per request', kind: 'ratio', of: PER_REQUEST, atLeast: 2.5 }
+      ],
+      limitedBy: `the pool: ${context.poolSize} connections each busy ${SLOW_QUERY_SECONDS * 1000} ms per query`
+    },
+    {
+      name: 'overload',
+      description:
+        `GET /slow-books/:id with ${context.overloadConnections} connections, pool ${context.poolSize}, ` +
+        `DB_POOL_ACQUIRE_TIMEOUT_MS=${context.overloadAcquireTimeoutMs}`,
+      servers: [
+        servers(context, slow.lifeguard.entry, { DB_POOL_ACQUIRE_TIMEOUT_MS: String(context.overloadAcquireTimeoutMs) })
+          .lifeguard,
+        slow.pool
+      ],
+      requests: randomGet('/slow-books', context.seed),
+      connections: context.overloadConnections,
+      targets: [
+        {
+          label: `no answer slower than acquire timeout + 100 ms (${context.overloadAcquireTimeoutMs + 100} ms)`,
+          kind: 'max-latency',
+          atMost: context.overloadAcquireTimeoutMs + 100
+        },
+        { label: 'zero errors other than 503', kind: 'non-503-errors', atMost: 0 }
+      ],
+      limitedBy: 'the pool by design: what cannot get a connection within the acquire timeout is refused with 503'
+    }
+  ]
+}
