@@ -1,4 +1,4 @@
-import { nullableSchema, type JsonSchema } from './column-kinds'
+import { filterValueSchemaOf, nullableSchema, type JsonSchema } from './column-kinds'
 import type { ResourceModel, RestField } from './resource-model'
 
 /**
@@ -101,7 +101,7 @@ function filterValueSchema(field: RestField, op: string): JsonSchema {
     case 'like':
       return { type: 'string', maxLength: 1_000, description: `SQL LIKE pattern on ${field.name} (% and _ are wildcards)` }
     default:
-      return { ...field.valueSchema, description: `${field.name} ${op}` }
+      return { ...filterValueSchemaOf(field.kind, field.valueSchema), description: `${field.name} ${op}` }
   }
 }
 
