@@ -7,6 +7,7 @@ import { isConnectionError } from './connection-errors'
 import { instrumentConnection, runStatement, type StatementHooks } from './instrument-connection'
 import { pingWithin, statementTimeoutSql } from './validate-connection'
 import { idleConnections, idleCount, isGone, isMariaDb, lastActiveTime, totalConnections } from './mysql2-internals'
+import { idleToRetire } from './idle-sweeper'
 import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
 import { GuardedPool } from './guarded-pool'
 import { PoolTotals, type PoolStats } from './pool-totals'
@@ -120,19 +121,19 @@ export class PoolGuard extends EventEmitter {
     stopLeakTimer(state)
     if (state.borrowedAt !== undefined) this.emit('released', Date.now() - state.borrowedAt)
     state.borrowedAt = undefined
-    if (isGone(connection) || state.goneReason) return this.destroyAndPump(connection, 'connection_lost')
+    if (isGone(connection) || state.goneReason) return this.destroy(connection, 'connection_lost')
     if (!state.inTransaction) return this.putBack(connection, state)
     // Reset on return: never lend a connection with someone else's transaction still open.
     state.originals.query.call(connection, 'ROLLBACK', (err: unknown) => {
-      if (err) return this.destroyAndPump(connection, 'rollback_failed')
+      if (err) return this.destroy(connection, 'rollback_failed')
       this.totals.rollbacksOnRelease++
       state.inTransaction = false
       this.putBack(connection, state)
     })
   }
 
-  /** Close a connection for good (what `connection.destroy()` calls). */
-  destroy(connection: PoolConnection, reason: string): void {
+  /** Close a connection for good, without waking waiters (the caller does). */
+  private discard(connection: PoolConnection, reason: string): void {
     this.borrowed.delete(connection)
     const state = this.states.get(connection)
     if (state) {
@@ -142,6 +143,12 @@ export class PoolGuard extends EventEmitter {
     } else {
       connection.destroy()
     }
+  }
+
+  /** Close a lent or idle connection for good (what `connection.destroy()` calls); its slot goes to the next waiter. */
+  destroy(connection: PoolConnection, reason: string): void {
+    this.discard(connection, reason)
+    this.pump()
   }
 
   end(callback: (err?: Error | null) => void): void {
@@ -201,7 +208,7 @@ export class PoolGuard extends EventEmitter {
 
   /** Drop an unusable connection and let the same waiter try again within its own deadline. */
   private retryWith(waiter: Waiter, connection: PoolConnection, reason: string): void {
-    this.destroy(connection, reason)
+    this.discard(connection, reason)
     if (!waiter.settled) this.waiters.unshift(waiter)
     this.pump()
   }
@@ -234,15 +241,11 @@ export class PoolGuard extends EventEmitter {
 
   /** An unlent connection goes to the next waiter or back to mysql2's idle list. */
   private putBack(connection: PoolConnection, state: ConnectionState): void {
-    if (Date.now() >= state.retireAt) return this.destroyAndPump(connection, 'max_lifetime')
+    if (Date.now() >= state.retireAt) return this.destroy(connection, 'max_lifetime')
     state.originals.release.call(connection)
     this.pump()
   }
 
-  private destroyAndPump(connection: PoolConnection, reason: string): void {
-    this.destroy(connection, reason)
-    this.pump()
-  }
 
   /** A fresh connection from mysql2: remember it, wrap it, and give it the statement timeout. */
   private adopt(connection: PoolConnection): void {
@@ -257,7 +260,7 @@ export class PoolGuard extends EventEmitter {
     this.totals.created++
     instrumentConnection(connection, state, this.hooks)
     connection.release = () => this.release(connection)
-    connection.destroy = () => this.destroyAndPump(connection, 'destroyed_by_caller')
+    connection.destroy = () => this.destroy(connection, 'destroyed_by_caller')
     // mysql2 drops a connection from its pool on 'error'/'end'; a listener must always exist
     // (an unhandled 'error' would crash the process) and our waiters must see the free slot.
     connection.on('error', (err) => {
@@ -286,7 +289,7 @@ export class PoolGuard extends EventEmitter {
     if (!isConnectionError(err)) return
     // Evict now, and make every connection made before this moment prove itself before reuse.
     this.lastFatalErrorAt = Date.now()
-    this.destroy(connection, 'fatal_error')
+    this.discard(connection, 'fatal_error')
   }
 
   private markGone(state: ConnectionState, reason: string): void {
@@ -295,20 +298,10 @@ export class PoolGuard extends EventEmitter {
     this.totals.countDestroyed(reason)
   }
 
-  /** Retires idle connections past their lifetime, or idle too long while above maxIdle. */
   private sweepIdle(): void {
     if (!this.inner || this.closed) return
-    const now = Date.now()
-    let idle = idleCount(this.inner)
-    for (const connection of idleConnections(this.inner)) {
-      const state = this.states.get(connection)
-      if (!state) continue
-      if (isGone(connection)) this.destroy(connection, 'connection_lost')
-      else if (now >= state.retireAt) this.destroy(connection, 'max_lifetime')
-      else if (idle > this.settings.maxIdle && now - lastActiveTime(connection) > this.settings.idleTimeoutMs) {
-        this.destroy(connection, 'idle_timeout')
-      } else continue
-      idle--
+    for (const [connection, reason] of idleToRetire(idleConnections(this.inner), this.states, this.settings, Date.now())) {
+      this.discard(connection, reason)
     }
     this.pump()
   }
