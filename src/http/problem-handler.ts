@@ -49,7 +49,7 @@ export function sendProblem(
   extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {}
 ) {
   const body: ProblemBody = {
-    type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/^(lg|fst)_/, '').replace(/_/g, '-'),
+    type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/^(lg|fst_err|fst)_/, '').replace(/_/g, '-'),
     title: httpTitle(status),
     status,
     detail,

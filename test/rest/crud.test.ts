@@ -102,6 +102,7 @@ t.test('entity CRUD routes', async (t) => {
   await t.test('an oversize body is 413', async (t) => {
     const body = problemOf(t, await post('/authors', { name: 'big', bio: 'x'.repeat(70 * 1024) }), 413)
     t.equal(body.title, 'Content Too Large')
+    t.equal(body.type, 'https://lifeguard.dev/problems/ctp-body-too-large')
   })
 
   await t.test('duplicate isbn and missing or still-referenced foreign keys are 409', async (t) => {
