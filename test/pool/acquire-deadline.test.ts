@@ -76,3 +76,20 @@ t.test('the HTTP answer to a pool timeout is a 503 problem with Retry-After', as
   t.match(timedOut.json(), { status: 503, type: /pool-unavailable$/ })
   t.equal((await refusedQuery).statusCode, 200)
 })
+
+t.test('a connection that arrives after its waiter gave up goes back to the pool', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 2 })
+  const held = await borrow(pool)
+  // Shorter than a connect takes: the new connection can only arrive after the deadline.
+  guard.settings.acquireTimeoutMs = 1
+  const refused = await timed(borrow(pool))
+  t.equal(refused.error?.code, 'LG_POOL_UNAVAILABLE')
+  guard.settings.acquireTimeoutMs = 2_000
+  await sleep(200)
+  t.same(guard.stats(), { total: 2, idle: 1, active: 1, pending: 0, max: 2 }, 'the late connection is idle in the pool')
+  const next = await borrow(pool)
+  t.not(next.threadId, held.threadId, 'and is lent to the next borrower')
+  next.release()
+  held.release()
+})

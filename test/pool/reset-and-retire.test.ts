@@ -95,3 +95,27 @@ t.test('a connection idle longer than the validation threshold is pinged before 
   t.equal(again.threadId, connection.threadId, 'a live connection is kept')
   again.release()
 })
+
+t.test('a connection that does not answer its validation ping is destroyed and another is lent in the same borrow', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, pool } = await guardedDataSource(t, {
+    ...config,
+    DB_POOL_SIZE: 1,
+    DB_POOL_VALIDATE_AFTER_IDLE_MS: 100,
+    DB_POOL_ACQUIRE_TIMEOUT_MS: 3_000
+  })
+  guard.settings.validationTimeoutMs = 200
+  const silent = await borrow(pool)
+  // As on a cut network: the ping goes out and no answer ever comes back.
+  silent.ping = (() => undefined) as unknown as typeof silent.ping
+  silent.release()
+  await sleep(150)
+  const started = Date.now()
+  const replacement = await borrow(pool)
+  const elapsed = Date.now() - started
+  t.not(replacement.threadId, silent.threadId, 'a different connection was lent')
+  t.ok(elapsed >= 190, `after the ping timed out (${elapsed} ms), within the same borrow`)
+  t.equal(guard.totals.destroyedByReason.get('validation_failed'), 1)
+  t.same(guard.stats(), { total: 1, idle: 0, active: 1, pending: 0, max: 1 }, 'the pool never held more than its size')
+  replacement.release()
+})
