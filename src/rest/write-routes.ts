@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { In, type FindOptionsWhere, type ObjectLiteral } from 'typeorm'
 import { NotFoundError, PreconditionFailedError } from '../http/errors'
+import { strictBodyTypes } from './body-types'
 import { paramsSchema, schemaIds } from './json-schemas'
 import { ifMatchVersions } from './preconditions'
 import type { ResourceModel } from './resource-model'
@@ -8,7 +9,8 @@ import type { ResourceReader } from './resource-reader'
 import { problemResponses } from './route-schemas'
 
 type Body = Record<string, unknown>
-type WriteRequest = FastifyRequest<{ Params: { id: number | string }; Body: Body }>
+type WriteGeneric = { Params: { id: number | string }; Body: Body }
+type WriteRequest = FastifyRequest<WriteGeneric>
 
 /**
  * POST, PATCH, PUT and DELETE through TypeORM's repository (so transformers, the version
@@ -21,6 +23,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   const entityRef = { $ref: `${ids.entity}#` }
   const params = paramsSchema(model)
   const tags = [model.name]
+  const preValidation = strictBodyTypes(model)
 
   const sendRow = async (reply: FastifyReply, id: unknown, status: number) => {
     const row = await reader.findById(id)
@@ -50,9 +53,10 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   }
 
   if (model.operations.has('create')) {
-    app.post(
+    app.post<{ Body: Body }>(
       model.path,
       {
+        preValidation,
         schema: {
           tags,
           summary: `Create a ${model.name}`,
@@ -84,9 +88,10 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   const updateResponses = { 200: entityRef, ...problemResponses(400, 404, 409, 412, 413) }
 
   if (model.operations.has('update')) {
-    app.patch(
+    app.patch<WriteGeneric>(
       `${model.path}/:id`,
       {
+        preValidation,
         schema: {
           tags,
           summary: `Change some fields of a ${model.name} (If-Match makes it conditional)`,
@@ -100,9 +105,10 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   }
 
   if (model.operations.has('replace')) {
-    app.put(
+    app.put<WriteGeneric>(
       `${model.path}/:id`,
       {
+        preValidation,
         schema: {
           tags,
           summary: `Replace every writable field of a ${model.name} (If-Match makes it conditional)`,
@@ -116,7 +122,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   }
 
   if (model.operations.has('delete')) {
-    app.delete(
+    app.delete<WriteGeneric>(
       `${model.path}/:id`,
       {
         schema: {

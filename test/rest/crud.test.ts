@@ -83,6 +83,12 @@ t.test('entity CRUD routes', async (t) => {
     t.equal(negative.errors[0].path, 'body.stock')
     const object = problemOf(t, await post('/books', newBook({ title: { $gt: '' } })), 400)
     t.equal(object.errors[0].path, 'body.title')
+    for (const [field, value] of [['authorId', true], ['title', 12], ['stock', '5'], ['price', '12.50'], ['isbn', null]]) {
+      const strict = problemOf(t, await post('/books', newBook({ [field as string]: value })), 400)
+      t.same(strict.errors?.[0]?.path, `body.${field}`, `${field}: ${JSON.stringify(value)} is not coerced`)
+    }
+    const nullName = problemOf(t, await app.inject({ method: 'PATCH', url: `/authors/${authorId}`, payload: { name: null } }), 400)
+    t.same(nullName.errors, [{ path: 'body.name', message: 'must be string' }])
     const tooLong = problemOf(t, await post('/books', newBook({ isbn: 'x'.repeat(18) })), 400)
     t.equal(tooLong.errors[0].path, 'body.isbn')
     const missing = problemOf(t, await post('/books', { title: 'no isbn', price: 1, authorId }), 400)
