@@ -26,7 +26,8 @@ async function main() {
 
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then onClose hooks
   // destroy the DataSource and with it every pooled connection.
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+  // close-with-grace reports a grace timeout through `logger`: keep that line in pino's JSON too.
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: app.log }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an uncaught error')
     else app.log.info({ signal }, 'shutting down gracefully')
     await app.close()

@@ -98,10 +98,14 @@ export class RequestTransaction {
     if (!this.opening || !this.runner) return // never used: nothing was borrowed
     const runner = this.runner
     // A borrow still waiting for the pool would otherwise land on a released runner and leak.
-    await this.opening.then(ignore, ignore)
+    const began = await this.opening.then(
+      () => true,
+      () => false
+    )
     this.settling = true
     try {
-      if (!runner.isTransactionActive) return
+      // No BEGIN went through (no connection in time, or START TRANSACTION failed): nothing to undo.
+      if (!began || !runner.isTransactionActive) return
       if (outcome === 'commit' && !this.aborted) await this.commit(runner)
       else await this.rollback(runner)
     } finally {
