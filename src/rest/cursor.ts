@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { bindValueFromCursor, cursorValueOf } from './column-kinds'
-import { invalidQuery } from './list-grammar'
+import { invalidQuery } from './query-errors'
 import type { RestField } from './resource-model'
 
 /**

@@ -1,6 +1,6 @@
-import { ValidationFailedError } from '../http/errors'
 import { bindValueOf, parseListItem, type FilterOp } from './column-kinds'
 import { DEFAULT_LIST_LIMIT } from './json-schemas'
+import { invalidQuery as invalid } from './query-errors'
 import type { ResourceModel, RestField } from './resource-model'
 
 /**
@@ -103,9 +103,3 @@ function parseFields(text: string, readableByName: Map<string, RestField>): Rest
   })
   return fields
 }
-
-function invalid(path: string, message: string): never {
-  throw new ValidationFailedError(`${path} ${message}`, [{ path, message }])
-}
-
-export { invalid as invalidQuery }

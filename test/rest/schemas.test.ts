@@ -23,6 +23,12 @@ class Blob {
   @Column({ type: 'json' }) data: unknown
 }
 
+@Entity('gizmo_table')
+@RestResource<Gizmo>({ path: 'parts/gizmos', writable: [], filterable: [], sortable: [], operations: ['get'] })
+class Gizmo {
+  @PrimaryGeneratedColumn({ type: 'bigint', unsigned: true }) id: string
+}
+
 @Entity('pairs')
 @RestResource<Pair>({ writable: [], filterable: [], sortable: [] })
 class Pair {
@@ -31,7 +37,7 @@ class Pair {
 }
 
 t.test('metadata -> resource model and JSON Schemas (no database)', async (t) => {
-  const metadata = await metadataOf([Author, Book, Order, Typo, Blob, Pair])
+  const metadata = await metadataOf([Author, Book, Order, Typo, Blob, Pair, Gizmo])
   const book = buildResourceModel(metadata(Book))
   const author = buildResourceModel(metadata(Author))
   const order = buildResourceModel(metadata(Order))
@@ -71,6 +77,10 @@ t.test('metadata -> resource model and JSON Schemas (no database)', async (t) =>
   t.equal(query.properties.limit.maximum, 100)
   t.equal(query.properties.limit.default, 20)
 
+  const gizmo = buildResourceModel(metadata(Gizmo))
+  t.equal(gizmo.path, '/parts/gizmos', 'the path option overrides the plural')
+  t.same([...gizmo.operations], ['get'])
+  t.same((paramsSchema(gizmo) as any).properties.id.pattern, '^[0-9]{1,20}$', 'BIGINT ids are digit strings')
   t.throws(() => buildResourceModel(metadata(Typo)), /Typo: filterable field "nmae" is not a column/)
   t.throws(() => buildResourceModel(metadata(Blob)), /Blob\.data: column type "json" is not supported/)
   t.throws(() => buildResourceModel(metadata(Pair)), /exactly one primary column/)
