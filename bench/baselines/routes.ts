@@ -176,22 +176,22 @@ export function baselineApp(db: DatabaseAccess): FastifyInstance {
     async (request, reply) => {
       const { bookId, quantity } = request.body
       try {
-        const order = await db.transaction(async (connection) => {
-          const [books] = await connection.execute<any[]>('SELECT stock FROM books WHERE id = ? FOR UPDATE', [bookId])
+        const order = await db.transaction(async (execute) => {
+          const books = await execute('SELECT stock FROM books WHERE id = ? FOR UPDATE', [bookId])
           if (books.length === 0) throw new OrderRefused(404, 'Not Found', `no book ${bookId}`)
           if (books[0].stock < quantity) throw new OrderRefused(409, 'Conflict', `only ${books[0].stock} in stock`)
-          await connection.execute('UPDATE books SET stock = stock - ?, version = version + 1 WHERE id = ?', [
-            quantity,
-            bookId
+          // Bumps version and updatedAt too, as TypeORM's decrement does for an entity that has them.
+          await execute(
+            'UPDATE books SET stock = stock - ?, version = version + 1, updatedAt = CURRENT_TIMESTAMP(3) WHERE id = ?',
+            [quantity, bookId]
+          )
+          const inserted = await execute<ResultSetHeader>('INSERT INTO orders (bookId, quantity) VALUES (?, ?)', [
+            bookId,
+            quantity
           ])
-          const [inserted] = await connection.execute<ResultSetHeader>(
-            'INSERT INTO orders (bookId, quantity) VALUES (?, ?)',
-            [bookId, quantity]
-          )
-          const [orders] = await connection.execute<any[]>(
-            'SELECT id, bookId, quantity, status, createdAt FROM orders WHERE id = ?',
-            [inserted.insertId]
-          )
+          const orders = await execute('SELECT id, bookId, quantity, status, createdAt FROM orders WHERE id = ?', [
+            inserted.insertId
+          ])
           return orders[0]
         })
         reply.code(201).header('location', `/orders/${order.id}`)
