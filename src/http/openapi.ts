@@ -10,6 +10,10 @@ import swaggerUi from '@fastify/swagger-ui'
  */
 async function openapi(app: FastifyInstance) {
   await app.register(swagger, {
+    // Shared schemas keep their $id as component name (Book, BookCreate, Problem) instead of def-N.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
+    },
     openapi: {
       openapi: '3.0.3',
       info: {

@@ -8,7 +8,7 @@ import { listQuerySchema, listResponseSchema, paramsSchema, schemaIds } from './
 import { noneMatchHits } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
-import { problemResponses } from './route-schemas'
+import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
 
 type IdRequest = FastifyRequest<{ Params: { id: number | string } }>
 type ListRequestOf = FastifyRequest<{ Querystring: Record<string, unknown> }>
@@ -29,7 +29,7 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           summary: `Get one ${model.name} by ${model.primary.name}`,
           params: paramsSchema(model),
           response: {
-            200: { $ref: `${ids.entity}#`, description: `the ${model.name} (ETag header when it has a version)` },
+            200: { $ref: `${ids.entity}#`, description: `the ${model.name}`, headers: { etag: RESPONSE_HEADERS.etag } },
             304: { type: 'null', description: 'Not Modified: If-None-Match matched the current ETag' },
             ...problemResponses(400, 404)
           }
@@ -60,7 +60,11 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           summary: `List ${model.name} rows: where.<field>.<op>, orderby.<field>, limit, offset, fields, totalCount, cursor`,
           querystring: listQuerySchema(model),
           response: {
-            200: { ...listResponseSchema(model), description: 'one page; Link rel="next" when more rows follow' },
+            200: {
+              ...listResponseSchema(model),
+              description: 'one page of rows',
+              headers: { link: RESPONSE_HEADERS.link, 'x-total-count': RESPONSE_HEADERS.totalCount }
+            },
             ...problemResponses(400)
           }
         }

@@ -6,7 +6,7 @@ import { paramsSchema, schemaIds } from './json-schemas'
 import { ifMatchVersions } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
-import { problemResponses } from './route-schemas'
+import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
 
 type Body = Record<string, unknown>
 type WriteGeneric = { Params: { id: number | string }; Body: Body }
@@ -61,7 +61,10 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
           tags,
           summary: `Create a ${model.name}`,
           body: { $ref: `${ids.create}#` },
-          response: { 201: { ...entityRef, description: 'created; Location names it' }, ...problemResponses(400, 409, 413) }
+          response: {
+            201: { ...entityRef, description: 'created', headers: { location: RESPONSE_HEADERS.location, etag: RESPONSE_HEADERS.etag } },
+            ...problemResponses(400, 409, 413)
+          }
         }
       },
       async function create(request: FastifyRequest<{ Body: Body }>, reply: FastifyReply) {
@@ -85,7 +88,10 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     if (!result?.affected) await explainNoRowAffected(request.params.id)
     return sendRow(reply, request.params.id, 200)
   }
-  const updateResponses = { 200: entityRef, ...problemResponses(400, 404, 409, 412, 413) }
+  const updateResponses = {
+    200: { ...entityRef, description: `the ${model.name} as stored`, headers: { etag: RESPONSE_HEADERS.etag } },
+    ...problemResponses(400, 404, 409, 412, 413)
+  }
 
   if (model.operations.has('update')) {
     app.patch<WriteGeneric>(

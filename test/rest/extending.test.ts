@@ -28,9 +28,14 @@ t.test('a test-only entity gets CRUD routes and OpenAPI paths with no route code
     t.notOk(parameters.includes('query:where.discontinued.gt'), 'booleans are not ordered')
     const text = JSON.stringify(doc)
     t.notOk(text.includes('internalCode'), 'a field left out of readable appears nowhere')
-    const schemas = Object.values(doc.components.schemas) as Array<{ title?: string; properties?: Record<string, unknown> }>
-    const widget = schemas.find((schema) => schema.title === 'Widget')
+    const widget = doc.components.schemas.Widget
     t.same(Object.keys(widget?.properties ?? {}), ['id', 'name', 'color', 'weightKg', 'discontinued', 'note', 'releasedAt', 'rank'])
+    t.same(doc.components.schemas.WidgetCreate.required, ['name', 'weightKg'], 'defaults and nullables are optional')
+    t.equal(doc.paths['/widgets/{id}'].get.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/Widget')
+    t.equal(
+      doc.paths['/widgets'].post.responses['400'].content['application/problem+json'].schema.$ref,
+      '#/components/schemas/Problem'
+    )
     t.ok(doc.paths['/books/{id}'], 'domain entities are still there')
   })
 
