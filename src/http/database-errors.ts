@@ -20,7 +20,8 @@ interface DriverErrorShape {
 export function driverErrorOf(err: unknown): DriverErrorShape | undefined {
   if (!err || typeof err !== 'object') return undefined
   const candidate = (err as { driverError?: DriverErrorShape }).driverError ?? (err as DriverErrorShape)
-  return candidate.errno !== undefined || candidate.code !== undefined ? candidate : undefined
+  // mysql2's "Can't add new command when connection is in closed state" carries only `fatal`.
+  return candidate.errno !== undefined || candidate.code !== undefined || candidate.fatal === true ? candidate : undefined
 }
 
 export function mapDatabaseError(err: unknown): MappedDatabaseError | undefined {
