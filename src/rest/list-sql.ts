@@ -17,9 +17,11 @@ export interface ListPlan {
   keys: KeyColumn[]
   signature: string
   mapRows: RowMapper
-  /** SELECT for a page after a cursor, by which cursor values are NULL. */
+  /** SELECT for a page after a cursor, keyed by which cursor values are NULL (filled on demand). */
   afterCursor: Map<string, string>
+  /** The pieces the after-cursor SELECTs are assembled from. */
   selectFrom: string
+  /** The filters' conditions joined with AND; empty without filters. */
   whereSql: string
   orderSql: string
 }
