@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Book, Order } from '../../entities'
 import { ORDER_STATUSES } from '../../entities/Order'
 import { InsufficientStockError, NotFoundError } from '../http/errors'
+import { problemResponses, RESPONSE_HEADERS } from '../rest/route-schemas'
 
 /** Most copies one order may ask for; a typo like 10000000 is a 400, not a stock check. */
 export const MAX_ORDER_QUANTITY = 1_000
@@ -39,7 +40,11 @@ export default async function orderRoutes(app: FastifyInstance) {
         tags: ['orders'],
         summary: 'Place an order: lock the book, check and decrement its stock, insert the order',
         body: PlaceOrderBody,
-        response: { 201: PlacedOrder }
+        response: {
+          201: { ...PlacedOrder, description: 'the order, placed', headers: { location: RESPONSE_HEADERS.location } },
+          ...problemResponses(400, 404),
+          409: { ...problemResponses(409)[409], description: 'Conflict: the book has fewer copies in stock than ordered' }
+        }
       }
     },
     async function placeOrder(request, reply) {

@@ -102,3 +102,15 @@ t.test('bad bodies are 400 problems naming the field, and store nothing', async 
   const [{ count }] = await app.db.query('SELECT COUNT(*) AS count FROM orders')
   t.equal(Number(count), 0)
 })
+
+t.test('OpenAPI documents POST /orders with its body, 201 and problem responses', async (t) => {
+  const app = await buildTestApp(t)
+  const doc = (await app.inject('/openapi.json')).json()
+  const post = doc.paths['/orders']?.post
+  t.ok(post, 'POST /orders is documented')
+  t.same(post.requestBody.content['application/json'].schema.required, ['bookId', 'quantity'])
+  t.ok(post.responses['201'].headers.location, 'Location documented')
+  for (const status of ['400', '404', '409']) {
+    t.ok(post.responses[status].content['application/problem+json'], `${status} is problem+json`)
+  }
+})
