@@ -1,5 +1,6 @@
 import { runLoad, type LoadResult } from './load'
 import { parityDifferences } from './parity'
+import { scrapeMetrics, serverSideWaits, type Scrape, type ServerSideWaits } from './server-metrics'
 import type { Scenario } from './scenarios'
 import { startServer, type RunningServer } from './server-process'
 
@@ -32,6 +33,8 @@ export interface ScenarioRuns {
   pids: Record<string, number>
   /** How the baselines' answers differ from Lifeguard's (see parity.ts); empty when alike. */
   parity: string[]
+  /** From the /metrics of servers that have one (Lifeguard), over the measured rounds. */
+  serverSide: Record<string, ServerSideWaits>
 }
 
 export type Progress = (line: string) => void
@@ -54,6 +57,7 @@ export async function measureScenario(
   const runs: ServerRun[] = []
   const window = { startedAt: 0, endedAt: 0, stoppedAt: 0 }
   let parity: string[] = []
+  const serverSide: Record<string, ServerSideWaits> = {}
   try {
     // Started one after another: parallel ts-node start-ups only fight over the 2 cores.
     for (const spec of scenario.servers) servers.push(await startServer(spec, buildDir, nodeFlagsFor(spec.name)))
@@ -63,6 +67,8 @@ export async function measureScenario(
       progress(`${scenario.name}: warming up ${server.name}`)
       await runLoad(server.url, scenario.requests, { connections, durationSec: settings.warmupSec })
     }
+    const before = new Map<string, Scrape | undefined>()
+    for (const server of servers) before.set(server.name, await scrapeMetrics(server.url))
     window.startedAt = Date.now()
     for (let round = 1; round <= settings.rounds; round++) {
       for (const server of servers) {
@@ -72,10 +78,15 @@ export async function measureScenario(
       }
     }
     window.endedAt = Date.now()
+    for (const server of servers) {
+      const first = before.get(server.name)
+      const last = first && (await scrapeMetrics(server.url))
+      if (first && last) serverSide[server.name] = serverSideWaits(first, last)
+    }
   } finally {
     await Promise.all(servers.map((server) => server.stop()))
     window.stoppedAt = Date.now()
   }
   const pids = Object.fromEntries(servers.map((server) => [server.name, server.pid]))
-  return { scenario, connections, runs, window, pids, parity }
+  return { scenario, connections, runs, window, pids, parity, serverSide }
 }

@@ -2,6 +2,7 @@ import type { LoadResult } from './load'
 import { round } from './load'
 import type { ScenarioRuns } from './measure'
 import { LIFEGUARD, type Target } from './scenarios'
+import type { ServerSideWaits } from './server-metrics'
 
 export interface ServerSummary {
   server: string
@@ -37,6 +38,8 @@ export interface ScenarioSummary {
   targets: TargetCheck[]
   /** How the other servers' answers differ from Lifeguard's; empty when alike. */
   parity: string[]
+  /** Lifeguard's own /metrics over the measured rounds, when it has them. */
+  lifeguardServerSide?: ServerSideWaits
 }
 
 export function median(values: number[]): number {
@@ -67,7 +70,8 @@ export function summariseScenario(measured: ScenarioRuns): ScenarioSummary {
     reference,
     servers,
     targets,
-    parity: measured.parity
+    parity: measured.parity,
+    lifeguardServerSide: measured.serverSide[LIFEGUARD]
   }
 }
 

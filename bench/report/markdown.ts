@@ -1,3 +1,4 @@
+import type { ServerSideWaits } from '../server-metrics'
 import type { ScenarioSummary, ServerSummary } from '../summary'
 
 /** The results as markdown: one table of every server in every scenario, then the targets. */
@@ -27,9 +28,23 @@ export function markdownReport(summaries: ScenarioSummary[]): string {
       lines.push(`| ${summary.name}: ${target.label} | ${target.value} | ${target.met ? 'yes' : '**no**'} |`)
     }
   }
+  const measuredInside = summaries.filter((summary) => summary.lifeguardServerSide)
+  if (measuredInside.length) {
+    lines.push('', "Lifeguard's own /metrics over the measured rounds (server side: no client or socket queueing):", '')
+    for (const summary of measuredInside) lines.push(`- ${summary.name}: ${describeServerSide(summary.lifeguardServerSide!)}`)
+  }
   const differences = summaries.flatMap((summary) => summary.parity.map((d) => `- ${summary.name}: ${d}`))
   if (differences.length) lines.push('', 'Answers that differ from Lifeguard\'s (ratios compare unlike work):', ...differences)
   return lines.join('\n') + '\n'
+}
+
+function describeServerSide(waits: ServerSideWaits): string {
+  const refused = Object.entries(waits.refused).map(([reason, count]) => `${count} ${reason}`)
+  const durations = Object.entries(waits.httpDurationAtMostMs).map(([status, ms]) => `${status} ≤ ${ms} ms`)
+  return (
+    `${waits.acquisitions} connections lent, every wait ≤ ${waits.acquireWaitAtMostMs} ms (bucket bound)` +
+    `${refused.length ? `; refused: ${refused.join(', ')}` : ''}; time in server by status: ${durations.join(', ')}`
+  )
 }
 
 function nonOk(server: ServerSummary): string {

@@ -9,6 +9,7 @@ import { summariseCpuProfile } from '../../bench/profile/cpu-profile'
 import { markdownReport } from '../../bench/report/markdown'
 import { ratioSections, svgChart } from '../../bench/report/svg-chart'
 import type { Scenario } from '../../bench/scenarios'
+import { serverSideWaits } from '../../bench/server-metrics'
 import { median, summariseScenario } from '../../bench/summary'
 
 // The arithmetic of the report on made-up runs, where every right answer is known.
@@ -45,7 +46,8 @@ function measured(scenario: Partial<Scenario>, runs: Array<[string, LoadResult]>
     runs: runs.map(([server, r], i) => ({ server, round: Math.floor(i / 3) + 1, result: r })),
     window: { startedAt: 0, endedAt: 0, stoppedAt: 0 },
     pids: {},
-    parity: []
+    parity: [],
+    serverSide: {}
   }
 }
 
@@ -180,4 +182,27 @@ t.test('CPU profile: self time inside the load window, attributed to its owner',
   )
   t.equal(summary.top[0].location, 'typeorm/driver/mysql/MysqlQueryRunner.js:1')
   t.equal(summary.top[1].location, 'src/rest/read-routes.js:1')
+})
+
+t.test("Lifeguard's /metrics growth between two scrapes: bucket bounds holding every wait", async (t) => {
+  const scrape = (acquired: number[], timeouts: number, ok: number[]) =>
+    new Map<string, number>([
+      ['db_pool_acquire_seconds_bucket{le="0.01"}', acquired[0]],
+      ['db_pool_acquire_seconds_bucket{le="0.1"}', acquired[1]],
+      ['db_pool_acquire_seconds_bucket{le="+Inf"}', acquired[1]],
+      ['db_pool_acquire_seconds_count', acquired[1]],
+      ['db_pool_timeouts_total{reason="acquire_timeout"}', timeouts],
+      ['http_request_duration_seconds_bucket{le="0.05",method="GET",route="/x",status_code="200"}', ok[0]],
+      ['http_request_duration_seconds_bucket{le="0.5",method="GET",route="/x",status_code="200"}', ok[1]],
+      ['http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/x",status_code="200"}', ok[1]],
+      ['http_request_duration_seconds_count{method="GET",route="/x",status_code="200"}', ok[1]]
+    ])
+  // Before: 5 fast acquisitions (warm-up). During: 10 more, 3 of them slower than 10 ms.
+  const waits = serverSideWaits(scrape([5, 5], 0, [5, 5]), scrape([12, 15], 4, [10, 15]))
+  t.same(waits, {
+    acquisitions: 10,
+    acquireWaitAtMostMs: 100,
+    refused: { acquire_timeout: 4 },
+    httpDurationAtMostMs: { '200': 500 }
+  })
 })
