@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { DataSource } from 'typeorm'
 import { dataSourceOptions } from '../src/db/data-source-options'
+import { runPendingMigrations } from '../src/db/prepare-database'
 import { createTestDatabase } from './helper'
 import { operatorEnv, ROOT } from './support/server-process'
 import type { Config } from '../src/config'
@@ -48,6 +49,18 @@ t.test('every migration runs and reverts on an empty database', async (t) => {
     t.same(await tablesOf(dataSource), ['migrations'], 'every down() undid its up()')
     const again = await dataSource.runMigrations({ transaction: 'each' })
     t.equal(again.length, applied.length, 'and they apply again after a full revert')
+  })
+})
+
+t.test('instances starting together migrate once: the others wait, then find nothing pending', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const results = await Promise.all([runPendingMigrations(config), runPendingMigrations(config), runPendingMigrations(config)])
+  const applied = results.flat()
+  t.equal(results.filter((names) => names.length > 0).length, 1, 'exactly one instance applied migrations')
+  t.equal(new Set(applied).size, applied.length, 'no migration applied twice')
+  await withDataSource(config, async (dataSource) => {
+    const [{ runs }] = await dataSource.query('SELECT COUNT(*) AS runs FROM migrations')
+    t.equal(Number(runs), applied.length)
   })
 })
 

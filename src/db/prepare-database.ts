@@ -16,14 +16,32 @@ export async function ensureDatabase(config: Config): Promise<void> {
   }
 }
 
-/** Runs pending migrations on a short-lived DataSource of their own; returns their names. */
+/** Longest a starting instance waits for another one to finish migrating. */
+export const MIGRATION_LOCK_TIMEOUT_S = 60
+
+/**
+ * Runs pending migrations on a short-lived DataSource of their own; returns their names.
+ * TypeORM takes no lock of its own on MySQL, so instances started together would race to
+ * apply the same migration: a named server lock (GET_LOCK, per database) lets one migrate
+ * while the others wait, then find nothing pending.
+ */
 export async function runPendingMigrations(config: Config): Promise<string[]> {
-  const dataSource = new DataSource({ ...dataSourceOptions(config), poolSize: 1 })
+  // Two connections: one holds the lock, the other runs the migrations.
+  const dataSource = new DataSource({ ...dataSourceOptions(config), poolSize: 2 })
   await dataSource.initialize()
+  const lockHolder = dataSource.createQueryRunner()
+  const lockName = `lifeguard:migrations:${dataSource.driver.database}`
   try {
+    const [{ acquired }] = await lockHolder.query('SELECT GET_LOCK(?, ?) AS acquired', [lockName, MIGRATION_LOCK_TIMEOUT_S])
+    if (Number(acquired) !== 1) {
+      throw new Error(`another instance kept the migration lock for more than ${MIGRATION_LOCK_TIMEOUT_S} s`)
+    }
     const applied = await dataSource.runMigrations({ transaction: 'each' })
     return applied.map((migration) => migration.name)
   } finally {
+    // Ending the session frees the lock too; releasing first keeps waiters from waiting on the close.
+    await lockHolder.query('DO RELEASE_LOCK(?)', [lockName]).catch(() => undefined)
+    await lockHolder.release()
     await dataSource.destroy()
   }
 }
