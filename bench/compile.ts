@@ -27,7 +27,10 @@ export function compileForBench(repoRoot: string): { outDir: string; remove(): v
       writeFileSync(target, outputText)
     }
   }
-  return { outDir, remove: () => rmSync(outDir, { recursive: true, force: true }) }
+  const remove = () => rmSync(outDir, { recursive: true, force: true })
+  // Also when the bench ends early (an error, Ctrl-C), which skips the caller's `finally`.
+  process.once('exit', remove)
+  return { outDir, remove }
 }
 
 function readCompilerOptions(repoRoot: string): ts.CompilerOptions {

@@ -46,6 +46,9 @@ async function main() {
   }
 }
 
+// Exit through process.exit so server-process.ts can stop the servers it started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
+
 main().catch((err) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`)
   process.exit(1)

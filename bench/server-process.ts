@@ -19,6 +19,12 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
+/** Children still running, killed if the bench itself exits early (an error, Ctrl-C). */
+const running = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 const START_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 15_000
 const LOG_TAIL_CHARS = 4_000
@@ -49,6 +55,8 @@ export async function startServer(spec: ServerSpec, buildDir: string, nodeFlags:
     env: { ...process.env, LOG_LEVEL: 'warn', ...spec.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   let log = ''
   const keepTail = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-LOG_TAIL_CHARS)
