@@ -51,6 +51,7 @@ declare module 'fastify' {
 
 const kTransaction = Symbol('lifeguard.requestTransaction')
 const kHandlerRunning = Symbol('lifeguard.transactionalHandlerRunning')
+const kWrapped = Symbol('lifeguard.transactionalHandler')
 
 type ScopedRequest = FastifyRequest & {
   [kTransaction]: RequestTransaction | null
@@ -66,7 +67,8 @@ async function transactionScope(app: FastifyInstance) {
 
   app.addHook('onRoute', (route) => {
     const retries = lockConflictRetries(route.config?.transactional)
-    if (retries === undefined) return
+    // The HEAD route Fastify derives from a GET arrives here already wrapped.
+    if (retries === undefined || kWrapped in route.handler) return
     route.handler = transactionalHandler(route.handler as RouteHandlerMethod, retries)
     route.onSend = [...asArray(route.onSend), settleBeforeSend]
     route.onResponse = [...asArray(route.onResponse), releaseLeftovers]
@@ -80,7 +82,7 @@ function lockConflictRetries(setting: boolean | TransactionalRouteOptions | unde
 }
 
 function transactionalHandler(handler: RouteHandlerMethod, retries: number): RouteHandlerMethod {
-  return async function runInRequestTransaction(this: FastifyInstance, request, reply) {
+  const wrapped: RouteHandlerMethod = async function runInRequestTransaction(this: FastifyInstance, request, reply) {
     const scoped = request as ScopedRequest
     let clientGone = Boolean(request.raw.socket?.destroyed)
     // 'close' before the response finished writing means the client went away.
@@ -117,6 +119,7 @@ function transactionalHandler(handler: RouteHandlerMethod, retries: number): Rou
       }
     }
   }
+  return Object.assign(wrapped, { [kWrapped]: true as const })
 }
 
 function isLockConflict(err: unknown): boolean {

@@ -203,3 +203,20 @@ t.test('a route with retries: 0 turns a deadlock into a 503 problem', async (t) 
   t.ok(loser.headers['retry-after'], 'Retry-After is set')
   t.match(poolState(app), { active: 0 })
 })
+
+t.test('a transactional GET also answers HEAD, with one transaction per request', async (t) => {
+  const app = await buildTestApp(t)
+  let runs = 0
+  app.get('/test/read', { config: { transactional: true } }, async (request) => {
+    runs++
+    const [{ n }] = await (await request.tx()).query('SELECT COUNT(*) AS n FROM authors')
+    return { authors: Number(n) }
+  })
+  const get = await app.inject('/test/read')
+  t.equal(get.statusCode, 200)
+  t.same(get.json(), { authors: 0 })
+  const head = await app.inject({ method: 'HEAD', url: '/test/read' })
+  t.equal(head.statusCode, 200)
+  t.equal(runs, 2)
+  t.match(poolState(app), { active: 0 })
+})
