@@ -39,7 +39,8 @@ export function serverSideWaits(before: Scrape, after: Scrape): ServerSideWaits 
   const httpDurationAtMostMs: Record<string, number> = {}
   for (const key of keys) {
     const status = /^http_request_duration_seconds_count\{.*status_code="(\d+)".*\}$/.exec(key)?.[1]
-    if (!status || grown(key) === 0) continue
+    // The bench's own scrapes of /metrics are not load.
+    if (!status || grown(key) === 0 || key.includes('route="/metrics"')) continue
     const labels = key.slice(key.indexOf('{') + 1, -1)
     const buckets = keys.filter((k) => k.startsWith('http_request_duration_seconds_bucket{') && k.includes(labels))
     const bound = smallestFullBucket(buckets, grown, grown(key))
