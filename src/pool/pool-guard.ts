@@ -18,10 +18,14 @@ interface Waiter {
   callback: ConnectionCallback
   enqueuedAt: number
   deadline: number
-  timer: NodeJS.Timeout
+  /** Armed only once the borrow cannot be served from an idle connection at once (a timer per borrow is not free). */
+  timer?: NodeJS.Timeout
   settled: boolean
   borrowStack?: string
 }
+
+/** A closed pool (the app is shutting down) is a 503 to clients, like any other "try again later". */
+const poolClosedError = () => new PoolUnavailableError('the connection pool is closed')
 
 export type PoolLogger = LeakLogger & {
   debug(obj: object, msg: string): void
@@ -95,7 +99,7 @@ export class PoolGuard extends EventEmitter {
 
   /** Borrow with one absolute deadline; mysql2's callback contract. */
   acquire(callback: ConnectionCallback): void {
-    if (this.closed || !this.inner) return process.nextTick(callback, new Error('Pool is closed.'))
+    if (this.closed || !this.inner) return process.nextTick(callback, poolClosedError())
     const { queueLimit, acquireTimeoutMs } = this.settings
     if (queueLimit > 0 && this.waiters.length >= queueLimit) {
       this.totals.countTimeout('queue_full')
@@ -107,10 +111,11 @@ export class PoolGuard extends EventEmitter {
       enqueuedAt: now,
       deadline: now + acquireTimeoutMs,
       settled: false,
-      borrowStack: captureBorrowStack(this.settings.leakDetectionMs),
-      timer: setTimeout(() => this.expire(waiter), acquireTimeoutMs)
+      borrowStack: captureBorrowStack(this.settings.leakDetectionMs)
     }
+    const servedAtOnce = this.waiters.length === 0 && idleCount(this.inner) > 0
     this.waiters.push(waiter)
+    if (!servedAtOnce) this.armDeadline(waiter)
     this.pump()
   }
 
@@ -154,7 +159,7 @@ export class PoolGuard extends EventEmitter {
   end(callback: (err?: Error | null) => void): void {
     this.closed = true
     clearInterval(this.sweeper)
-    for (const waiter of this.waiters.splice(0)) this.settle(waiter, new Error('Pool is closed.'))
+    for (const waiter of this.waiters.splice(0)) this.settle(waiter, poolClosedError())
     for (const connection of this.borrowed) stopLeakTimer(this.states.get(connection)!)
     if (!this.inner) return process.nextTick(callback)
     this.inner.end((err) => callback(err))
@@ -170,6 +175,7 @@ export class PoolGuard extends EventEmitter {
   }
 
   private borrowFor(waiter: Waiter): void {
+    if (idleCount(this.inner!) === 0) this.armDeadline(waiter) // a new connection: the connect may hang
     this.serving++
     this.inner!.getConnection((err, connection) => {
       this.serving--
@@ -209,7 +215,10 @@ export class PoolGuard extends EventEmitter {
   /** Drop an unusable connection and let the same waiter try again within its own deadline. */
   private retryWith(waiter: Waiter, connection: PoolConnection, reason: string): void {
     this.discard(connection, reason)
-    if (!waiter.settled) this.waiters.unshift(waiter)
+    if (!waiter.settled) {
+      this.waiters.unshift(waiter)
+      this.armDeadline(waiter)
+    }
     this.pump()
   }
 
@@ -224,8 +233,13 @@ export class PoolGuard extends EventEmitter {
   private settle(waiter: Waiter, err: Error | null, connection?: PoolConnection): void {
     if (waiter.settled) return
     waiter.settled = true
-    clearTimeout(waiter.timer)
+    if (waiter.timer) clearTimeout(waiter.timer)
     waiter.callback(err, connection)
+  }
+
+  private armDeadline(waiter: Waiter): void {
+    if (waiter.timer || waiter.settled) return
+    waiter.timer = setTimeout(() => this.expire(waiter), Math.max(0, waiter.deadline - Date.now()))
   }
 
   private expire(waiter: Waiter): void {
