@@ -41,6 +41,8 @@ export interface ResourceModel {
   metadata: EntityMetadata
   sqlTable: string
   primary: RestField
+  /** The primary key is AUTO_INCREMENT: an INSERT's insertId names the new row. */
+  primaryAutoIncrement: boolean
   version?: RestField
   readable: RestField[]
   writable: RestField[]
@@ -92,6 +94,7 @@ export function buildResourceModel(metadata: EntityMetadata): ResourceModel {
     metadata,
     sqlTable: sqlTableOf(metadata),
     primary,
+    primaryAutoIncrement: metadata.primaryColumns[0].generationStrategy === 'increment',
     version,
     readable: unique(readableNames).map((name) => field(name, 'readable')),
     writable: unique(declaration.writable).map((name) => field(name, 'writable')),
