@@ -40,8 +40,8 @@ export interface ScenarioRuns {
 export type Progress = (line: string) => void
 
 /**
- * Starts every server of a scenario, warms each one up, then measures them in turns
- * (A B C, A B C, ...) so drift of the shared machine hits all of them alike. Servers that
+ * Starts every server of a scenario, warms each one up, then measures them in turns, one
+ * round after another, so drift of the shared machine hits all of them alike. Servers that
  * are not being driven sit idle, so running them side by side costs nothing.
  */
 export async function measureScenario(
@@ -71,7 +71,8 @@ export async function measureScenario(
     for (const server of servers) before.set(server.name, await scrapeMetrics(server.url))
     window.startedAt = Date.now()
     for (let round = 1; round <= settings.rounds; round++) {
-      for (const server of servers) {
+      // A B, then B A, ...: a steady drift of the shared machine then favours no server.
+      for (const server of round % 2 ? servers : [...servers].reverse()) {
         const result = await runLoad(server.url, scenario.requests, load)
         progress(`${scenario.name} round ${round} ${server.name}: ${result.requestsPerSec} req/s, p99 ${result.p99Ms} ms`)
         runs.push({ server: server.name, round, result })

@@ -8,7 +8,7 @@ import { REPO_ROOT } from './server-process'
 
 /**
  * `npm run bench [-- scenario ...]`. Knobs are environment variables so CI and humans set
- * them the same way; defaults are the full measured run (about 6 minutes on 2 cores).
+ * them the same way; defaults are the full measured run (about 5 minutes on 2 cores).
  */
 function readOptions(env: NodeJS.ProcessEnv, argv: string[]): BenchOptions {
   const number = (name: string, fallback: number) => {
@@ -21,8 +21,8 @@ function readOptions(env: NodeJS.ProcessEnv, argv: string[]): BenchOptions {
     databaseUrl: env.BENCH_DATABASE_URL || 'mariadb://root@127.0.0.1:3306/lifeguard_bench',
     seed: FULL_SEED,
     scenarios: argv,
-    rounds: number('BENCH_ROUNDS', 3),
-    durationSec: number('BENCH_DURATION_S', 5),
+    rounds: number('BENCH_ROUNDS', 5),
+    durationSec: number('BENCH_DURATION_S', 3),
     warmupSec: number('BENCH_WARMUP_S', 2),
     connections: number('BENCH_CONNECTIONS', 50),
     poolSize: number('BENCH_POOL_SIZE', 10),
