@@ -71,7 +71,14 @@ export class PrivateMariaDb {
       ],
       { stdio: ['ignore', log.fd, log.fd] }
     )
-    this.process.once('exit', () => log.close().catch(() => {}))
+    // If this test process dies without its teardown, do not leave a server running.
+    const child = this.process
+    const killOnExit = () => child.kill('SIGKILL')
+    process.once('exit', killOnExit)
+    child.once('exit', () => {
+      process.off('exit', killOnExit)
+      log.close().catch(() => {})
+    })
     await this.waitUntilReady()
   }
 

@@ -19,11 +19,16 @@ t.test('server outages', async (t) => {
       FAULT_DATABASE
     ])) as any
     t.ok(sessions.length >= 1, `the pool holds ${sessions.length} connections`)
+    const destroyedBefore = destroyedTotal(app)
     for (const { id } of sessions) await admin.query(`KILL CONNECTION ${Number(id)}`)
-    const statuses = []
-    for (let i = 0; i < 50; i++) statuses.push((await app.inject(i % 2 ? '/authors' : '/health/ready')).statusCode)
-    t.same(new Set(statuses), new Set([200]), 'all 50 succeeded')
-    t.ok((app.poolGuard.stats().total) >= 1)
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => app.inject(i % 2 ? '/authors' : '/health/ready'))
+    )
+    t.same(new Set(statuses.map((r) => r.statusCode)), new Set([200]), 'all 50 concurrent requests succeeded')
+    t.ok(destroyedTotal(app) - destroyedBefore >= sessions.length, 'every killed connection was dropped from the pool')
+    const [after] = (await admin.query('SELECT id FROM information_schema.processlist WHERE db = ?', [FAULT_DATABASE])) as any
+    const killed = new Set(sessions.map((s: { id: number }) => Number(s.id)))
+    t.notOk(after.some((s: { id: number }) => killed.has(Number(s.id))), 'none of the killed sessions is in use')
     await assertPoolSettled(t, app)
   })
 
@@ -36,6 +41,7 @@ t.test('server outages', async (t) => {
     await sleep(2_500)
     t.same(new Set(await burst(app, '/authors', 50)), new Set([200]), 'all 50 concurrent requests succeeded')
     t.ok(app.poolGuard.totals.created > before, 'dropped connections were replaced')
+    t.ok(destroyedTotal(app) >= 1, 'the dropped ones were counted as destroyed')
     await assertPoolSettled(t, app)
   })
 
@@ -90,6 +96,10 @@ t.test('server outages', async (t) => {
     await assertPoolSettled(t, app)
   })
 })
+
+function destroyedTotal(app: FastifyInstance): number {
+  return [...app.poolGuard.totals.destroyedByReason.values()].reduce((sum, n) => sum + n, 0)
+}
 
 interface Outcome {
   status: number
