@@ -82,7 +82,8 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
         }
         const pool = poolOf(app.db)
         // One row more than asked tells whether a next page exists without a second query.
-        const pageValues = [...values, ...keysetValues, query.limit + 1, query.offset]
+        // LIMIT/OFFSET are bound as text: MySQL 8 refuses the DOUBLE mysql2 sends for a JS number there.
+        const pageValues = [...values, ...keysetValues, String(query.limit + 1), String(query.offset)]
         const [rows, count] = await Promise.all([
           executePooled<Record<string, unknown>>(pool, sql, pageValues),
           query.totalCount ? executePooled<{ total: number | string }>(pool, plan.countSql, values) : undefined
