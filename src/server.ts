@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, loadConfig, type Config } from './config'
+import { ConfigError, loadConfig, redactUrl, type Config } from './config'
 import { buildApp } from './app'
 import { ensureDatabase, runPendingMigrations } from './db/prepare-database'
 
@@ -22,6 +22,8 @@ async function main() {
   await ensureDatabase(config)
   const applied = await runPendingMigrations(config)
   const app = await buildApp(config)
+  // Which database and pool this instance uses is the first thing an operator asks; never its password.
+  app.log.info({ database: redactUrl(config.DATABASE_URL), poolSize: config.DB_POOL_SIZE }, 'database ready')
   if (applied.length > 0) app.log.info({ migrations: applied }, 'applied pending migrations')
 
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then onClose hooks

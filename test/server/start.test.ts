@@ -54,6 +54,10 @@ t.test('start-up creates a missing database, migrates it, serves, and stops on S
   t.match(names.sort(), ['authors', 'books', 'migrations', 'orders'])
   t.match(migrations, [{ name: /^DomainSchema\d+$/ }])
   t.match(child.output.stdout, /"msg":"applied pending migrations"/)
+  t.ok(
+    child.output.stdout.includes(`"database":"mariadb://${user}:***@`),
+    'the database in use is logged, with its password masked'
+  )
 
   child.kill('SIGTERM')
   t.equal(await child.exited, 0, 'SIGTERM is a clean exit')
