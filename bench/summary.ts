@@ -21,11 +21,15 @@ export interface ServerSummary {
   share503: number
   /** Median over rounds of this server's req/s ÷ the reference baseline's in the same round. */
   ratioToReference: number
+  /** Lowest and highest of those per-round ratios: how much the machine's noise moved them. */
+  ratioRange: [number, number]
 }
 
 export interface TargetCheck extends Target {
   value: number
   met: boolean
+  /** For ratio targets: lowest and highest per-round ratio. */
+  range?: [number, number]
 }
 
 export interface ScenarioSummary {
@@ -54,10 +58,9 @@ export function summariseScenario(measured: ScenarioRuns): ScenarioSummary {
   const { scenario, runs } = measured
   const reference = scenario.servers[1]?.name ?? scenario.servers[0].name
   const resultsOf = (server: string) => runs.filter((run) => run.server === server).map((run) => run.result)
-  const ratiosTo = (server: string, other: string) => {
-    const mine = resultsOf(server)
+  const ratiosTo: RoundRatios = (server, other) => {
     const theirs = resultsOf(other)
-    return round(median(mine.map((result, i) => result.requestsPerSec / theirs[i]?.requestsPerSec)), 3)
+    return resultsOf(server).map((result, i) => round(result.requestsPerSec / theirs[i]?.requestsPerSec, 3))
   }
   const servers = scenario.servers.map(({ name }) => summariseServer(name, resultsOf(name), ratiosTo(name, reference)))
   const lifeguard = servers.find((summary) => summary.server === LIFEGUARD)
@@ -75,7 +78,15 @@ export function summariseScenario(measured: ScenarioRuns): ScenarioSummary {
   }
 }
 
-function summariseServer(server: string, results: LoadResult[], ratioToReference: number): ServerSummary {
+/** Per round: `server`'s req/s ÷ `other`'s in the same round. */
+type RoundRatios = (server: string, other: string) => number[]
+
+function rangeOf(values: number[]): [number, number] {
+  const finite = values.filter(Number.isFinite)
+  return finite.length ? [Math.min(...finite), Math.max(...finite)] : [NaN, NaN]
+}
+
+function summariseServer(server: string, results: LoadResult[], roundRatios: number[]): ServerSummary {
   const statusCounts: Record<string, number> = {}
   for (const result of results) {
     for (const [status, count] of Object.entries(result.statusCounts)) statusCounts[status] = (statusCounts[status] ?? 0) + count
@@ -91,31 +102,25 @@ function summariseServer(server: string, results: LoadResult[], ratioToReference
     statusCounts,
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     share503: round((statusCounts['503'] ?? 0) / Object.values(statusCounts).reduce((a, b) => a + b, 0), 4),
-    ratioToReference
+    ratioToReference: round(median(roundRatios), 3),
+    ratioRange: rangeOf(roundRatios)
   }
 }
 
-function checkTarget(
-  target: Target,
-  lifeguard: ServerSummary,
-  ratiosTo: (server: string, other: string) => number
-): TargetCheck {
+function checkTarget(target: Target, lifeguard: ServerSummary, ratiosTo: RoundRatios): TargetCheck {
   const value = measureTarget(target, lifeguard, ratiosTo)
   const met =
     !Number.isNaN(value) &&
     (target.atLeast === undefined || value >= target.atLeast) &&
     (target.atMost === undefined || value <= target.atMost)
-  return { ...target, value, met }
+  const range = target.kind === 'ratio' ? rangeOf(ratiosTo(LIFEGUARD, target.of!)) : undefined
+  return { ...target, value, met, ...(range ? { range } : {}) }
 }
 
-function measureTarget(
-  target: Target,
-  lifeguard: ServerSummary,
-  ratiosTo: (server: string, other: string) => number
-): number {
+function measureTarget(target: Target, lifeguard: ServerSummary, ratiosTo: RoundRatios): number {
   switch (target.kind) {
     case 'ratio':
-      return ratiosTo(LIFEGUARD, target.of!)
+      return round(median(ratiosTo(LIFEGUARD, target.of!)), 3)
     case 'bound':
       return round(lifeguard.requestsPerSec / target.bound!, 3)
     case 'max-latency':

@@ -10,22 +10,23 @@ export function markdownReport(summaries: ScenarioSummary[]): string {
   for (const summary of summaries) {
     for (const server of summary.servers) {
       lines.push(
-        `| ${summary.name} | ${server.server} | ${server.requestsPerSec} | ${server.ratioToReference.toFixed(2)} | ` +
+        `| ${summary.name} | ${server.server} | ${server.requestsPerSec} | ${ratioCell(server)} | ` +
           `${server.p50Ms} | ${server.p99Ms} | ${server.maxAnyMs} | ${nonOk(server)} | ${server.errors} |`
       )
     }
   }
   lines.push(
     '',
-    'ratio: req/s ÷ the `pool` baseline in the same round (median over rounds). Latencies are of 2xx ' +
-      'answers except max ms, the slowest answer of any status.',
+    'ratio: req/s ÷ the `pool` baseline in the same round, median over rounds (lowest–highest round). ' +
+      'req/s counts 2xx answers only. Latencies are of 2xx answers except max ms, the slowest answer of any status.',
     '',
     '| target | measured | met |',
     '|---|---:|---|'
   )
   for (const summary of summaries) {
     for (const target of summary.targets) {
-      lines.push(`| ${summary.name}: ${target.label} | ${target.value} | ${target.met ? 'yes' : '**no**'} |`)
+      const range = target.range ? ` (${target.range[0]}–${target.range[1]})` : ''
+      lines.push(`| ${summary.name}: ${target.label} | ${target.value}${range} | ${target.met ? 'yes' : '**no**'} |`)
     }
   }
   const measuredInside = summaries.filter((summary) => summary.lifeguardServerSide)
@@ -36,6 +37,12 @@ export function markdownReport(summaries: ScenarioSummary[]): string {
   const differences = summaries.flatMap((summary) => summary.parity.map((d) => `- ${summary.name}: ${d}`))
   if (differences.length) lines.push('', 'Answers that differ from Lifeguard\'s (ratios compare unlike work):', ...differences)
   return lines.join('\n') + '\n'
+}
+
+function ratioCell(server: ServerSummary): string {
+  const [low, high] = server.ratioRange
+  if (server.rounds < 2 || low === high) return server.ratioToReference.toFixed(2)
+  return `${server.ratioToReference.toFixed(2)} (${low.toFixed(2)}–${high.toFixed(2)})`
 }
 
 function describeServerSide(waits: ServerSideWaits): string {

@@ -59,7 +59,7 @@ t.test('median of odd and even counts ignores NaN', async (t) => {
 })
 
 t.test('ratios are taken round by round, then the median of them', async (t) => {
-  // Round 2 is slow for everyone (drift): per-round ratios stay 0.9, 0.9, 0.9.
+  // Round 2 is slow for everyone (drift): per-round ratios stay 0.9, 0.9, then 0.951.
   const summary = summariseScenario(
     measured(
       {
@@ -76,7 +76,7 @@ t.test('ratios are taken round by round, then the median of them', async (t) => 
         ['lifeguard', result(450)],
         ['pool', result(500)],
         ['single', result(50)],
-        ['lifeguard', result(927)],
+        ['lifeguard', result(980)],
         ['pool', result(1030)],
         ['single', result(103)]
       ]
@@ -85,15 +85,17 @@ t.test('ratios are taken round by round, then the median of them', async (t) => 
   const lifeguard = summary.servers[0]
   t.equal(lifeguard.requestsPerSec, 900, 'median req/s')
   t.equal(lifeguard.ratioToReference, 0.9)
+  t.same(lifeguard.ratioRange, [0.9, 0.951], 'the spread of the per-round ratios')
   t.equal(summary.servers[1].ratioToReference, 1)
   t.same(
-    summary.targets.map((target) => [target.label, target.value, target.met]),
+    summary.targets.map((target) => [target.label, target.value, target.met, target.range]),
     [
-      ['ceiling', 0.9, false],
-      ['vs single', 9, true],
-      ['bound', 0.9, true]
+      ['ceiling', 0.9, false, [0.9, 0.951]],
+      ['vs single', 9, true, [9, 9.515]],
+      ['bound', 0.9, true, undefined]
     ]
   )
+  t.match(markdownReport([summary]), /\| demo \| lifeguard \| 900 \| 0\.90 \(0\.90–0\.95\) \|/)
 })
 
 t.test('overload targets: slowest answer of any status, and every non-2xx but 503 is an error', async (t) => {
