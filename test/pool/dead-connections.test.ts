@@ -65,3 +65,35 @@ t.test('idle connections killed by the server are never lent', async (t) => {
   await sleep(20)
   t.equal(guard.stats().active, 0)
 })
+
+t.test('after a fatal error, idle connections older than it are pinged before reuse', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  // Validation after idle is effectively off here: only the fatal error can cause a ping.
+  const { pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 3, DB_POOL_VALIDATE_AFTER_IDLE_MS: 600_000 })
+  const [idleA, idleB, doomed] = await Promise.all([borrow(pool), borrow(pool), borrow(pool)])
+  let pings = 0
+  for (const connection of [idleA, idleB]) {
+    const ping = connection.ping.bind(connection)
+    connection.ping = ((callback: any) => {
+      pings++
+      return ping(callback)
+    }) as typeof connection.ping
+  }
+  idleA.release()
+  idleB.release()
+  ;(await borrow(pool)).release()
+  t.equal(pings, 0, 'no ping before any fatal error')
+
+  const admin = await adminConnection()
+  t.teardown(() => admin.end())
+  await admin.query(`KILL CONNECTION ${doomed.threadId}`)
+  await sleep(50)
+  await doomed.promise().query('SELECT 1') // fails on the dead connection, retried elsewhere
+  doomed.release()
+  const [first, second] = await Promise.all([borrow(pool), borrow(pool)])
+  t.equal(pings, 2, 'both older idle connections were validated once')
+  first.release()
+  second.release()
+  ;(await borrow(pool)).release()
+  t.equal(pings, 2, 'and not again once they proved themselves')
+})
