@@ -23,7 +23,7 @@ function readOptions(env: NodeJS.ProcessEnv, argv: string[]): BenchOptions {
     scenarios: argv,
     rounds: number('BENCH_ROUNDS', 5),
     durationSec: number('BENCH_DURATION_S', 3),
-    warmupSec: number('BENCH_WARMUP_S', 2),
+    warmupSec: number('BENCH_WARMUP_S', 3),
     connections: number('BENCH_CONNECTIONS', 50),
     poolSize: number('BENCH_POOL_SIZE', 10),
     overloadConnections: number('BENCH_OVERLOAD_CONNECTIONS', 400),
