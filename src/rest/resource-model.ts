@@ -17,6 +17,8 @@ import { getRestResource, type RestOperation, type RestResourceOptions } from '.
 export interface RestField {
   /** Property name: the name in JSON, query strings and `fields=`. */
   name: string
+  /** Database column name. */
+  column: string
   /** Quoted database column, ready to splice into SQL (it comes from metadata, never a request). */
   sqlColumn: string
   kind: ColumnKind
@@ -121,6 +123,7 @@ function restFieldOf(entityName: string, column: ColumnMetadata): RestField {
   const generated = column.isGenerated || column.isVersion || column.isCreateDate || column.isUpdateDate
   return {
     name: column.propertyName,
+    column: column.databaseName,
     sqlColumn: quoteIdentifier(column.databaseName),
     kind,
     nullable: column.isNullable,

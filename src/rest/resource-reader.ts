@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm'
 import { executePooled, poolOf } from '../db/pooled-query'
 import { quoteIdentifier } from './naming'
-import type { ResourceModel } from './resource-model'
+import type { ResourceModel, RestField } from './resource-model'
 import { rowMapperOf, type RowMapper } from './row-mapper'
 import { etagOf } from './preconditions'
 
@@ -16,17 +16,27 @@ export class ResourceReader {
   private readonly byIdSql: string
   private readonly mapRows: RowMapper
   private readonly versionKey?: string
+  /** Properties a write's RETURNING clause must bring back to answer like findById. */
+  readonly returnedProperties: string[]
+  /** [key in the answered row, column in the RETURNING row] */
+  private readonly returnedKeys: Array<[string, string]>
 
   constructor(
     private readonly dataSource: DataSource,
     model: ResourceModel
   ) {
     const columns = model.readable.map((field) => `${field.sqlColumn} AS ${quoteIdentifier(field.name)}`)
+    const returned: Array<[string, RestField]> = model.readable.map((field) => [field.name, field])
     if (model.version) {
       const versionReadable = model.readable.includes(model.version)
       this.versionKey = versionReadable ? model.version.name : HIDDEN_VERSION_KEY
-      if (!versionReadable) columns.push(`${model.version.sqlColumn} AS ${quoteIdentifier(HIDDEN_VERSION_KEY)}`)
+      if (!versionReadable) {
+        columns.push(`${model.version.sqlColumn} AS ${quoteIdentifier(HIDDEN_VERSION_KEY)}`)
+        returned.push([HIDDEN_VERSION_KEY, model.version])
+      }
     }
+    this.returnedProperties = returned.map(([, field]) => field.name)
+    this.returnedKeys = returned.map(([key, field]) => [key, field.column])
     this.byIdSql = `SELECT ${columns.join(', ')} FROM ${model.sqlTable} WHERE ${model.primary.sqlColumn} = ? LIMIT 1`
     this.mapRows = rowMapperOf(model.readable)
   }
@@ -34,6 +44,13 @@ export class ResourceReader {
   async findById(id: unknown): Promise<Record<string, unknown> | undefined> {
     const rows = await executePooled<Record<string, unknown>>(poolOf(this.dataSource), this.byIdSql, [id])
     return rows.length === 0 ? undefined : this.mapRows(rows)[0]
+  }
+
+  /** A row a RETURNING clause gave back (keyed by column), shaped as findById shapes it. */
+  fromReturned(raw: Record<string, unknown>): Record<string, unknown> {
+    const row: Record<string, unknown> = {}
+    for (const [key, column] of this.returnedKeys) row[key] = raw[column]
+    return this.mapRows([row])[0]
   }
 
   /** The row's ETag, or undefined for an entity without a version column. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { In, type FindOptionsWhere, type ObjectLiteral } from 'typeorm'
+import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
 import { NotFoundError, PreconditionFailedError } from '../http/errors'
 import { strictBodyTypes } from './body-types'
 import { paramsSchema, schemaIds } from './json-schemas'
@@ -25,13 +26,18 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   const tags = [model.name]
   const preValidation = strictBodyTypes(model)
 
+  const sendAnswer = (reply: FastifyReply, row: Record<string, unknown>, status: number) => {
+    const etag = reader.etagOf(row)
+    if (etag !== undefined) reply.header('etag', etag)
+    return reply.code(status).send(row)
+  }
+
+  /** Answers with the row as stored, read back on the fast path. */
   const sendRow = async (reply: FastifyReply, id: unknown, status: number) => {
     const row = await reader.findById(id)
     // Only reachable if the row vanished between the write and the read: a concurrent DELETE.
     if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} was deleted concurrently`)
-    const etag = reader.etagOf(row)
-    if (etag !== undefined) reply.header('etag', etag)
-    return reply.code(status).send(row)
+    return sendAnswer(reply, row, status)
   }
 
   /** 404 when the row is missing, else 412: the only reasons a keyed conditional write touches nothing. */
@@ -52,19 +58,29 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     return where
   }
 
+  // MariaDB >= 10.5 returns the stored row from the INSERT itself (RETURNING): one round trip.
+  const insertReturnsRow = (app.db.driver as MysqlDriver).isReturningSqlSupported('insert')
+  const returnedProperties = [...new Set([...reader.returnedProperties, model.primary.name])]
+
   /**
-   * INSERT through TypeORM (transformers, version column, subscribers) and return the new id.
-   * With an AUTO_INCREMENT key, TypeORM's own re-SELECT of generated columns is skipped
-   * (updateEntity(false)): the response is read back on the fast path anyway, and that
-   * re-SELECT through a QueryBuilder costs more than the INSERT itself.
+   * INSERT through TypeORM (transformers, version column, subscribers); answers the stored row,
+   * shaped as GET shapes it. TypeORM's own re-read of generated columns (updateEntity) is
+   * skipped: it hydrates an entity through a QueryBuilder, which costs more than the INSERT.
    */
-  const insertRow = async (values: Body): Promise<unknown> => {
-    if (model.primaryAutoIncrement && values[model.primary.name] === undefined) {
-      const result = await repository.createQueryBuilder().insert().values(values).updateEntity(false).execute()
-      return (result.raw as { insertId: number }).insertId
+  const insertRow = async (values: Body): Promise<{ id: unknown; row?: Record<string, unknown> }> => {
+    const insert = repository.createQueryBuilder().insert().values(values).updateEntity(false)
+    if (insertReturnsRow) {
+      const result = await insert.returning(returnedProperties).execute()
+      const raw = (result.raw as Array<Record<string, unknown>>)[0]
+      return { id: raw[model.primary.column], row: reader.fromReturned(raw) }
     }
+    if (model.primaryAutoIncrement && values[model.primary.name] === undefined) {
+      const result = await insert.execute()
+      return { id: (result.raw as { insertId: number }).insertId }
+    }
+    // A key TypeORM generates itself (e.g. a uuid) is only known from its identifiers.
     const result = await repository.insert(values)
-    return result.identifiers[0]?.[model.primary.name] ?? values[model.primary.name]
+    return { id: result.identifiers[0]?.[model.primary.name] ?? values[model.primary.name] }
   }
 
   if (model.operations.has('create')) {
@@ -83,9 +99,9 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
         }
       },
       async function create(request: FastifyRequest<{ Body: Body }>, reply: FastifyReply) {
-        const id = await insertRow(request.body)
+        const { id, row } = await insertRow(request.body)
         reply.header('location', `${model.path}/${String(id)}`)
-        return sendRow(reply, id, 201)
+        return row === undefined ? sendRow(reply, id, 201) : sendAnswer(reply, row, 201)
       }
     )
   }
