@@ -41,7 +41,7 @@ export class RequestTransaction {
   private settling = false
 
   constructor(
-    private readonly dataSource: DataSource,
+    readonly dataSource: DataSource,
     private readonly log: FastifyBaseLogger
   ) {}
 

@@ -1,9 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, onResponseHookHandler, onSendHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, onResponseHookHandler, onSendHookHandler } from 'fastify'
 import type { EntityManager } from 'typeorm'
 import { driverErrorOf } from '../http/database-errors'
 import { ClientClosedRequestError, RequestTransaction } from './request-transaction'
+import { joinRequestTransactions } from './join-request-transaction'
 
 /**
  * The request-scoped transaction a route opts into with `config: { transactional: true }`:
@@ -24,6 +26,8 @@ import { ClientClosedRequestError, RequestTransaction } from './request-transact
  *
  * Handlers must be async and return their result (or `reply`) only once they are done
  * with the database. A hijacked reply is rolled back: nothing marks its success.
+ * `app.db.transaction()` called inside joins the request transaction too (see
+ * join-request-transaction.ts); other `app.db` calls borrow a connection of their own.
  */
 export interface TransactionalRouteOptions {
   /** How often a lock conflict (deadlock, lock wait timeout) re-runs the handler; default 2. */
@@ -58,12 +62,16 @@ type ScopedRequest = FastifyRequest & {
   [kHandlerRunning]: boolean
 }
 
+/** The request whose handler (or request.transaction work) the current async call runs for. */
+const currentRequest = new AsyncLocalStorage<ScopedRequest>()
+
 async function transactionScope(app: FastifyInstance) {
   if (app.hasRequestDecorator('tx')) throw new Error('the transaction scope is registered twice')
   app.decorateRequest(kTransaction, null)
   app.decorateRequest(kHandlerRunning, false)
   app.decorateRequest('tx', requestTx)
   app.decorateRequest('transaction', requestTransaction)
+  joinRequestTransactions(app.db, () => currentRequest.getStore()?.[kTransaction] ?? undefined)
 
   app.addHook('onRoute', (route) => {
     const retries = lockConflictRetries(route.config?.transactional)
@@ -82,44 +90,55 @@ function lockConflictRetries(setting: boolean | TransactionalRouteOptions | unde
 }
 
 function transactionalHandler(handler: RouteHandlerMethod, retries: number): RouteHandlerMethod {
-  const wrapped: RouteHandlerMethod = async function runInRequestTransaction(this: FastifyInstance, request, reply) {
-    const scoped = request as ScopedRequest
-    let clientGone = Boolean(request.raw.socket?.destroyed)
-    // 'close' before the response finished writing means the client went away.
-    reply.raw.once('close', () => {
-      if (reply.raw.writableFinished) return
-      clientGone = true
-      if (scoped[kTransaction]) scoped[kTransaction].aborted = true
-    })
-
-    for (let attempt = 0; ; attempt++) {
-      const transaction = new RequestTransaction(this.db, request.log)
-      transaction.aborted = clientGone
-      scoped[kTransaction] = transaction
-      scoped[kHandlerRunning] = true
-      try {
-        const result = await handler.call(this, request, reply)
-        scoped[kHandlerRunning] = false
-        if (transaction.aborted) {
-          await transaction.finish('rollback')
-          throw new ClientClosedRequestError()
-        }
-        return result
-      } catch (err) {
-        scoped[kHandlerRunning] = false
-        if (transaction.aborted) {
-          await transaction.finish('rollback')
-          throw err
-        }
-        if (!isLockConflict(err) || attempt >= retries || reply.sent) throw err // rolled back in onSend
-        await transaction.finish('rollback')
-        request.log.info({ err, attempt: attempt + 1 }, 'lock conflict: re-running the transaction')
-        // A little jitter, so two deadlocked requests do not collide again in lockstep.
-        await sleep(10 + Math.random() * 40 * (attempt + 1))
-      }
-    }
+  const wrapped: RouteHandlerMethod = function runInRequestTransaction(this: FastifyInstance, request, reply) {
+    return currentRequest.run(request as ScopedRequest, () => runWithRetries(this, handler, retries, request, reply))
   }
   return Object.assign(wrapped, { [kWrapped]: true as const })
+}
+
+/** Runs the handler in a fresh request transaction; again after a lock conflict, if nothing was sent. */
+async function runWithRetries(
+  app: FastifyInstance,
+  handler: RouteHandlerMethod,
+  retries: number,
+  request: FastifyRequest,
+  reply: FastifyReply
+) {
+  const scoped = request as ScopedRequest
+  let clientGone = Boolean(request.raw.socket?.destroyed)
+  // 'close' before the response finished writing means the client went away.
+  reply.raw.once('close', () => {
+    if (reply.raw.writableFinished) return
+    clientGone = true
+    if (scoped[kTransaction]) scoped[kTransaction].aborted = true
+  })
+
+  for (let attempt = 0; ; attempt++) {
+    const transaction = new RequestTransaction(app.db, request.log)
+    transaction.aborted = clientGone
+    scoped[kTransaction] = transaction
+    scoped[kHandlerRunning] = true
+    try {
+      const result = await handler.call(app, request, reply)
+      scoped[kHandlerRunning] = false
+      if (transaction.aborted) {
+        await transaction.finish('rollback')
+        throw new ClientClosedRequestError()
+      }
+      return result
+    } catch (err) {
+      scoped[kHandlerRunning] = false
+      if (transaction.aborted) {
+        await transaction.finish('rollback')
+        throw err
+      }
+      if (!isLockConflict(err) || attempt >= retries || reply.sent) throw err // rolled back in onSend
+      await transaction.finish('rollback')
+      request.log.info({ err, attempt: attempt + 1 }, 'lock conflict: re-running the transaction')
+      // A little jitter, so two deadlocked requests do not collide again in lockstep.
+      await sleep(10 + Math.random() * 40 * (attempt + 1))
+    }
+  }
 }
 
 function isLockConflict(err: unknown): boolean {
@@ -161,7 +180,8 @@ async function requestTransaction<T>(this: FastifyRequest, work: (manager: Entit
   const own = new RequestTransaction(this.server.db, this.log)
   scoped[kTransaction] = own
   try {
-    const result = await work(await own.manager())
+    const manager = await own.manager()
+    const result = await currentRequest.run(scoped, () => work(manager))
     await own.finish('commit')
     return result
   } catch (err) {

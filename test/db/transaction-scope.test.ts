@@ -102,6 +102,43 @@ t.test('nested request.transaction calls reuse the one connection of a size-1 po
   t.match(poolState(app), { active: 0, pending: 0 })
 })
 
+t.test('app.db.transaction() inside a request transaction joins it instead of taking a second connection', async (t) => {
+  const app = await buildTestApp(t, { DB_POOL_SIZE: 1 })
+  app.post('/test/datasource-nested', { config: { transactional: true } }, async (request) => {
+    await addAuthor(await request.tx(), 'outer')
+    await app.db.transaction((em) => addAuthor(em, 'via dataSource'))
+    await app.db.manager
+      .transaction('SERIALIZABLE', async (em) => {
+        await addAuthor(em, 'rolled back to its savepoint')
+        throw new Error('undo the nested one only')
+      })
+      .catch(() => undefined)
+    return { total: poolState(app).total }
+  })
+  app.post('/test/datasource-in-plain-transaction', async (request) => {
+    await request.transaction(async (em) => {
+      await addAuthor(em, 'plain outer')
+      await app.db.transaction((inner) => addAuthor(inner, 'plain nested'))
+    })
+    return { ok: true }
+  })
+  const res = await within(10_000, app.inject({ method: 'POST', url: '/test/datasource-nested' }), 'joined transactions')
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { total: 1 })
+  const plain = await within(
+    10_000,
+    app.inject({ method: 'POST', url: '/test/datasource-in-plain-transaction' }),
+    'joined plain transactions'
+  )
+  t.equal(plain.statusCode, 200)
+  t.same(await authorNames(app), ['outer', 'via dataSource', 'plain outer', 'plain nested'])
+
+  // Outside any request, app.db.transaction() is TypeORM's own again.
+  await app.db.transaction((em) => addAuthor(em, 'outside a request'))
+  t.same((await authorNames(app)).at(-1), 'outside a request')
+  t.match(poolState(app), { active: 0, pending: 0 })
+})
+
 t.test('request.transaction on a plain route is its own transaction, nesting on one connection', async (t) => {
   const app = await buildTestApp(t, { DB_POOL_SIZE: 1 })
   app.post('/test/plain', async (request) => {
