@@ -58,8 +58,15 @@ export default async function orderRoutes(app: FastifyInstance) {
       if (!book) throw new NotFoundError(`book ${bookId} does not exist`)
       if (book.stock < quantity) throw new InsufficientStockError(bookId, book.stock, quantity)
 
-      // An UPDATE through TypeORM also bumps the version column, so the book's ETag changes.
-      await tx.decrement(Book, { id: bookId }, 'stock', quantity)
+      // TypeORM's UPDATE also bumps the version column, so the book's ETag changes. updatedAt is
+      // set here because TypeORM would write a whole-second CURRENT_TIMESTAMP into a DATETIME(3),
+      // which can put it before a createdAt of the same second.
+      await tx
+        .createQueryBuilder()
+        .update(Book)
+        .set({ stock: () => 'stock - :quantity', updatedAt: () => 'CURRENT_TIMESTAMP(3)' })
+        .where('id = :bookId', { bookId, quantity })
+        .execute()
       const order = await tx.save(tx.create(Order, { bookId, quantity }))
       reply.code(201).header('location', `/orders/${order.id}`)
       return order

@@ -18,6 +18,11 @@ async function bookRow(app: FastifyInstance, id: number) {
   return row as { stock: number; version: number }
 }
 
+async function bookTimestamps(app: FastifyInstance, id: number) {
+  const [row] = await app.db.query('SELECT createdAt, updatedAt FROM books WHERE id = ?', [id])
+  return row as { createdAt: Date; updatedAt: Date }
+}
+
 t.test('an order takes copies out of stock and answers 201 with Location', async (t) => {
   const app = await buildTestApp(t)
   const book = await seedBook(app, 5)
@@ -31,6 +36,8 @@ t.test('an order takes copies out of stock and answers 201 with Location', async
   const after = await bookRow(app, book.id)
   t.equal(after.stock, 3)
   t.equal(after.version, book.version + 1, 'the version (ETag) changes with the stock')
+  const { createdAt, updatedAt } = await bookTimestamps(app, book.id)
+  t.ok(updatedAt.getTime() >= createdAt.getTime(), 'updatedAt keeps its milliseconds, never before createdAt')
   const [stored] = await app.db.query('SELECT bookId, quantity, status FROM orders WHERE id = ?', [order.id])
   t.same(stored, { bookId: book.id, quantity: 2, status: 'placed' })
   t.equal(poolState(app).active, 0)
