@@ -26,6 +26,7 @@ async function bookTimestamps(app: FastifyInstance, id: number) {
 t.test('an order takes copies out of stock and answers 201 with Location', async (t) => {
   const app = await buildTestApp(t)
   const book = await seedBook(app, 5)
+  const [{ orderedAfter }] = await app.db.query('SELECT NOW(3) AS orderedAfter')
   const res = await app.inject({ method: 'POST', url: '/orders', payload: { bookId: book.id, quantity: 2 } })
   t.equal(res.statusCode, 201)
   const order = res.json()
@@ -37,7 +38,13 @@ t.test('an order takes copies out of stock and answers 201 with Location', async
   t.equal(after.stock, 3)
   t.equal(after.version, book.version + 1, 'the version (ETag) changes with the stock')
   const { createdAt, updatedAt } = await bookTimestamps(app, book.id)
-  t.ok(updatedAt.getTime() >= createdAt.getTime(), 'updatedAt keeps its milliseconds, never before createdAt')
+  t.ok(updatedAt.getTime() >= createdAt.getTime(), 'updatedAt is never before createdAt')
+  const [{ orderedBefore }] = await app.db.query('SELECT NOW(3) AS orderedBefore')
+  // A whole-second CURRENT_TIMESTAMP would round out of this window (MariaDB rounds to the second).
+  t.ok(
+    updatedAt.getTime() >= orderedAfter.getTime() && updatedAt.getTime() <= orderedBefore.getTime(),
+    'updatedAt is the order time, to the millisecond'
+  )
   const [stored] = await app.db.query('SELECT bookId, quantity, status FROM orders WHERE id = ?', [order.id])
   t.same(stored, { bookId: book.id, quantity: 2, status: 'placed' })
   t.equal(poolState(app).active, 0)
