@@ -193,6 +193,11 @@ export class PoolGuard extends EventEmitter {
     if (waiter.settled) return this.putBack(connection, this.states.get(connection)!)
     const state = this.states.get(connection)!
     const now = Date.now()
+    // The deadline is absolute: a connection that arrives after it (its timer not yet run) is not lent.
+    if (now >= waiter.deadline) {
+      this.expire(waiter)
+      return this.putBack(connection, state)
+    }
     if (isGone(connection)) return this.retryWith(waiter, connection, 'connection_lost')
     if (now >= state.retireAt) return this.retryWith(waiter, connection, 'max_lifetime')
     if (!this.needsValidation(connection, state, now)) return this.handOver(connection, state, waiter)

@@ -83,7 +83,11 @@ t.test('a connection that arrives after its waiter gave up goes back to the pool
   const held = await borrow(pool)
   // Shorter than a connect takes: the new connection can only arrive after the deadline.
   guard.settings.acquireTimeoutMs = 1
-  const refused = await timed(borrow(pool))
+  const refusal = timed(borrow(pool))
+  // Keep the event loop busy past the deadline, so no part of the connect can have run by then.
+  const busyUntil = Date.now() + 5
+  while (Date.now() < busyUntil);
+  const refused = await refusal
   t.equal(refused.error?.code, 'LG_POOL_UNAVAILABLE')
   guard.settings.acquireTimeoutMs = 2_000
   await sleep(200)
