@@ -1,7 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, onResponseHookHandler, onSendHookHandler } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RouteHandlerMethod,
+  onResponseHookHandler,
+  onSendHookHandler
+} from 'fastify'
 import type { EntityManager } from 'typeorm'
 import { driverErrorOf } from '../http/database-errors'
 import { ClientClosedRequestError, RequestTransaction } from './request-transaction'
