@@ -32,7 +32,10 @@ export async function runPendingMigrations(config: Config): Promise<string[]> {
   const lockHolder = dataSource.createQueryRunner()
   const lockName = `lifeguard:migrations:${dataSource.driver.database}`
   try {
-    const [{ acquired }] = await lockHolder.query('SELECT GET_LOCK(?, ?) AS acquired', [lockName, MIGRATION_LOCK_TIMEOUT_S])
+    const [{ acquired }] = await lockHolder.query('SELECT GET_LOCK(?, ?) AS acquired', [
+      lockName,
+      MIGRATION_LOCK_TIMEOUT_S
+    ])
     if (Number(acquired) !== 1) {
       throw new Error(`another instance kept the migration lock for more than ${MIGRATION_LOCK_TIMEOUT_S} s`)
     }

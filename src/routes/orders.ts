@@ -43,7 +43,10 @@ export default async function orderRoutes(app: FastifyInstance) {
         response: {
           201: { ...PlacedOrder, description: 'the order, placed', headers: { location: RESPONSE_HEADERS.location } },
           ...problemResponses(400, 404),
-          409: { ...problemResponses(409)[409], description: 'Conflict: the book has fewer copies in stock than ordered' }
+          409: {
+            ...problemResponses(409)[409],
+            description: 'Conflict: the book has fewer copies in stock than ordered'
+          }
         }
       }
     },
