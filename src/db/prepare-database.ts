@@ -3,11 +3,19 @@ import { DataSource } from 'typeorm'
 import type { Config } from '../config'
 import { dataSourceOptions, parseDatabaseUrl } from './data-source-options'
 
-/** Creates the configured database when it does not exist yet (start-up and tests). */
+/**
+ * Creates the configured database when it does not exist yet (start-up and tests). It looks
+ * first: `CREATE DATABASE IF NOT EXISTS` needs the CREATE privilege even when the database
+ * exists, which a least-privilege application account does not have.
+ */
 export async function ensureDatabase(config: Config): Promise<void> {
   const { host, port, username, password, database } = parseDatabaseUrl(config.DATABASE_URL)
   const connection = await mysql.createConnection({ host, port, user: username, password })
   try {
+    const [existing] = await connection.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [
+      database
+    ])
+    if ((existing as unknown[]).length > 0) return
     await connection.query(
       `CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`
     )
