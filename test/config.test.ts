@@ -1,6 +1,7 @@
 import t from 'tap'
 import { ConfigError, loadConfig, redactUrl } from '../src/config'
 import { runServerToExit } from './support/server-process'
+import { TEST_SERVER_URL } from './helper'
 
 t.test('defaults cover every variable', async (t) => {
   const config = loadConfig({})
@@ -70,7 +71,9 @@ t.test('a bad DATABASE_URL is reported without its password', async (t) => {
 })
 
 t.test('a wrong database password fails start-up in one line without echoing it', async (t) => {
-  const bad = await runServerToExit({ DATABASE_URL: 'mariadb://root:hunter2@127.0.0.1:3306/lg_never_created' })
+  const server = new URL(TEST_SERVER_URL)
+  const wrongPassword = `mariadb://root:hunter2@${server.hostname}:${server.port || 3306}/lg_never_created`
+  const bad = await runServerToExit({ DATABASE_URL: wrongPassword })
   t.equal(bad.code, 1)
   const lines = bad.stderr.split('\n').filter(Boolean)
   t.equal(lines.length, 1)
