@@ -39,6 +39,18 @@ t.test('a transactional route commits before replying, borrowing lazily and rele
   t.equal(poolState(app).active, 0, 'released once the response is out')
 })
 
+t.test('the reply.send() idiom commits too, and so does a 201 from reply.code()', async (t) => {
+  const app = await buildTestApp(t)
+  app.post('/test/send', { config: { transactional: true } }, async (request, reply) => {
+    await addAuthor(await request.tx(), 'sent')
+    return reply.code(201).send({ ok: true })
+  })
+  const res = await app.inject({ method: 'POST', url: '/test/send' })
+  t.equal(res.statusCode, 201)
+  t.same(await authorNames(app), ['sent'])
+  t.match(poolState(app), { active: 0 })
+})
+
 t.test('a handler that throws mid-transaction leaves no row and the pool idle', async (t) => {
   const app = await buildTestApp(t)
   app.post('/test/throw', { config: { transactional: true } }, async (request) => {
