@@ -33,6 +33,7 @@ async function main() {
     if (err) app.log.error({ err }, 'shutting down after an uncaught error')
     else app.log.info({ signal }, 'shutting down gracefully')
     await app.close()
+    app.log.info('shut down: in-flight requests finished, database pool closed')
   })
 
   await app.listen({ port: config.PORT, host: config.HOST })

@@ -97,18 +97,25 @@ t.test('SIGTERM with 100 requests in flight: all complete, then the pool closes'
     `all ${IN_FLIGHT} in-flight orders complete with 201`
   )
   t.equal(await child.exited, 0, 'then the process exits 0')
+  const log = child.output.stdout
+  const closedAt = log.indexOf('database pool closed')
+  t.ok(closedAt > log.lastIndexOf('"msg":"request completed"'), 'the pool closed after the last request completed')
 
   const [[{ stock }]] = (await admin.query('SELECT stock FROM books WHERE id = 1')) as any
   const [[{ placed }]] = (await admin.query('SELECT COUNT(*) AS placed FROM orders')) as any
   t.equal(Number(placed), IN_FLIGHT, 'every order was stored')
   t.equal(stock, 1000 - IN_FLIGHT)
 
-  await waitFor('the server to drop the pool connections', async () => {
-    const [rows] = await admin.query('SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND id <> ?', [
-      database,
-      adminId
-    ])
-    return Number((rows as Array<{ n: number }>)[0].n) === 0
-  }, 3_000)
-  t.pass('no connection of the pool is left on the server')
+  // The process has exited, so its sockets are closed; the server may take a moment to notice.
+  const poolConnectionsLeft = async () => {
+    const [rows] = await admin.query(
+      'SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND id <> ?',
+      [database, adminId]
+    )
+    return Number((rows as Array<{ n: number }>)[0].n)
+  }
+  await waitFor('the server to drop the pool connections', async () => (await poolConnectionsLeft()) === 0, 3_000).catch(
+    () => undefined
+  )
+  t.equal(await poolConnectionsLeft(), 0, 'no connection of the pool is left on the server')
 })
