@@ -8,6 +8,8 @@ export interface ConnectionState {
   /** When the connection is retired (on its next release, or by the sweeper when idle). */
   retireAt: number
   lastValidatedAt: number
+  /** The guard's fatal-error count when this connection last proved itself (created or pinged). */
+  trustedAtFatalErrors: number
   /** Set while lent out. */
   borrowedAt?: number
   leakTimer?: NodeJS.Timeout
@@ -33,6 +35,7 @@ export function newConnectionState(
     createdAt: now,
     retireAt: maxLifetimeMs > 0 ? now + maxLifetimeMs - jitter : Number.POSITIVE_INFINITY,
     lastValidatedAt: now,
+    trustedAtFatalErrors: 0,
     inTransaction: false,
     originals
   }

@@ -47,7 +47,8 @@ export class PoolGuard extends EventEmitter {
   private readonly states = new WeakMap<PoolConnection, ConnectionState>()
   /** Borrows between leaving the queue and being handed a connection (connecting, validating). */
   private serving = 0
-  private lastFatalErrorAt = 0
+  /** Connection-level errors seen so far; a connection trusted at a lower count must prove itself. */
+  private fatalErrors = 0
   private sweeper?: NodeJS.Timeout
   private closed = false
   private readonly hooks: StatementHooks = {
@@ -206,6 +207,7 @@ export class PoolGuard extends EventEmitter {
       this.serving--
       if (!alive) return this.retryWith(waiter, connection, 'validation_failed')
       state.lastValidatedAt = Date.now()
+      state.trustedAtFatalErrors = this.fatalErrors
       if (waiter.settled) return this.putBack(connection, state)
       this.handOver(connection, state, waiter)
     })
@@ -213,7 +215,8 @@ export class PoolGuard extends EventEmitter {
 
   private needsValidation(connection: PoolConnection, state: ConnectionState, now: number): boolean {
     // Connections older than the last fatal error may share its fate (server restart, network cut).
-    if (state.createdAt <= this.lastFatalErrorAt && state.lastValidatedAt <= this.lastFatalErrorAt) return true
+    // A count, not a timestamp: a fatal error and a validation can fall in the same millisecond.
+    if (state.trustedAtFatalErrors < this.fatalErrors) return true
     return now - Math.max(lastActiveTime(connection), state.lastValidatedAt) >= this.settings.validateAfterIdleMs
   }
 
@@ -275,6 +278,7 @@ export class PoolGuard extends EventEmitter {
       destroy: connection.destroy
     } as unknown as ConnectionState['originals']
     const state = newConnectionState(Date.now(), this.settings.maxLifetimeMs, originals)
+    state.trustedAtFatalErrors = this.fatalErrors
     this.states.set(connection, state)
     this.totals.created++
     instrumentConnection(connection, state, this.hooks)
@@ -284,7 +288,7 @@ export class PoolGuard extends EventEmitter {
     // (an unhandled 'error' would crash the process) and our waiters must see the free slot.
     connection.on('error', (err) => {
       this.totals.countError(err)
-      if (isConnectionError(err)) this.lastFatalErrorAt = Date.now()
+      if (isConnectionError(err)) this.fatalErrors++
       this.logger.debug({ err, threadId: connection.threadId }, 'pooled connection failed')
       this.markGone(state, 'connection_lost')
       setImmediate(() => this.pump())
@@ -307,7 +311,7 @@ export class PoolGuard extends EventEmitter {
     this.totals.countError(err)
     if (!isConnectionError(err)) return
     // Evict now, and make every connection made before this moment prove itself before reuse.
-    this.lastFatalErrorAt = Date.now()
+    this.fatalErrors++
     this.discard(connection, 'fatal_error')
   }
 
