@@ -99,6 +99,7 @@ t.test('SIGTERM with 100 requests in flight: all complete, then the pool closes'
   t.equal(await child.exited, 0, 'then the process exits 0')
   const log = child.output.stdout
   const closedAt = log.indexOf('database pool closed')
+  t.ok(closedAt >= 0, 'the pool-closed line was logged')
   t.ok(closedAt > log.lastIndexOf('"msg":"request completed"'), 'the pool closed after the last request completed')
 
   const [[{ stock }]] = (await admin.query('SELECT stock FROM books WHERE id = 1')) as any
