@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { Author } from '../../entities'
 import { adminConnection, buildTestApp } from '../helper'
 import { poolState, waitForIdlePool } from '../support/pool-state'
+import { openTransactions } from '../support/server-state'
 
 /** Sends a request and destroys the socket as soon as `abortWhen` resolves. */
 function requestThenHangUp(app: FastifyInstance, path: string, abortWhen: Promise<void>): Promise<void> {
@@ -25,16 +26,10 @@ function deferred() {
 }
 
 /** Transactions the server still holds open on the test database. */
-async function openTransactions(database: string): Promise<number> {
+async function openTransactionsOn(database: string): Promise<number> {
   const admin = await adminConnection()
   try {
-    const [rows] = await admin.query(
-      `SELECT COUNT(*) AS open FROM information_schema.innodb_trx trx
-         JOIN information_schema.processlist p ON p.id = trx.trx_mysql_thread_id
-        WHERE p.db = ?`,
-      [database]
-    )
-    return Number((rows as Array<{ open: number }>)[0].open)
+    return await openTransactions(admin, database)
   } finally {
     await admin.end()
   }
@@ -70,7 +65,7 @@ t.test('a client that hangs up mid-transaction gets its writes rolled back and i
   t.match(await waitForIdlePool(app), { active: 0, pending: 0 }, 'the connection is back')
   const rows = await app.db.query('SELECT name FROM authors')
   t.same(rows, [], 'nothing the handler wrote survives')
-  t.equal(await openTransactions(app.db.options.database as string), 0, 'no transaction left open on the server')
+  t.equal(await openTransactionsOn(app.db.options.database as string), 0, 'no transaction left open on the server')
 })
 
 t.test('a hang-up while waiting for the pool releases the connection once it arrives', async (t) => {
@@ -115,5 +110,5 @@ t.test('a hang-up while waiting for the pool releases the connection once it arr
   t.match(secondError, { code: 'LG_CLIENT_CLOSED_REQUEST' })
   t.match(await waitForIdlePool(app), { active: 0, pending: 0 })
   t.same(await app.db.query('SELECT name FROM authors'), [{ name: 'kept' }])
-  t.equal(await openTransactions(app.db.options.database as string), 0)
+  t.equal(await openTransactionsOn(app.db.options.database as string), 0)
 })

@@ -1,10 +1,11 @@
 import 'reflect-metadata'
 import type { FastifyInstance } from 'fastify'
-import type { Connection } from 'mysql2/promise'
 import { loadConfig, type Config } from '../../src/config'
 import { buildApp } from '../../src/app'
 import { ensureDatabase, runPendingMigrations } from '../../src/db/prepare-database'
 import { waitForIdlePool } from '../support/pool-state'
+
+export { openTransactions, runningStatements, serverConnections } from '../support/server-state'
 
 type Tap = { teardown(fn: () => unknown): void }
 
@@ -18,32 +19,6 @@ export async function buildAppOn(t: Tap, serverUrl: string, overrides: Partial<C
   const app = await buildApp(config)
   t.teardown(() => app.close())
   return app
-}
-
-/** Connections the server holds for one database: what the app's pool really has open. */
-export async function serverConnections(admin: Connection, database: string): Promise<number> {
-  const [rows] = await admin.query('SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ?', [database])
-  return Number((rows as Array<{ n: number }>)[0].n)
-}
-
-/** Transactions still open on the server for one database. */
-export async function openTransactions(admin: Connection, database: string): Promise<number> {
-  const [rows] = await admin.query(
-    `SELECT COUNT(*) AS n FROM information_schema.innodb_trx trx
-       JOIN information_schema.processlist p ON p.id = trx.trx_mysql_thread_id
-      WHERE p.db = ?`,
-    [database]
-  )
-  return Number((rows as Array<{ n: number }>)[0].n)
-}
-
-/** Statements still running on the server for one database (not counting idle sessions). */
-export async function runningStatements(admin: Connection, database: string): Promise<string[]> {
-  const [rows] = await admin.query(
-    "SELECT info FROM information_schema.processlist WHERE db = ? AND command = 'Query'",
-    [database]
-  )
-  return (rows as Array<{ info: string }>).map((row) => row.info)
 }
 
 /** After every fault case: nothing lent out, nobody waiting. */
