@@ -110,7 +110,10 @@ async function problemHandler(app: FastifyInstance) {
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
     if (status >= 500) {
-      request.log.error({ err: error }, 'request failed')
+      // A 503 is load shedding (pool timeout, full queue), expected under overload: one short
+      // warning without a stack, so an overload does not also flood the logs with stacks.
+      if (status === 503) request.log.warn({ code: error.code, reason: error.message }, 'request refused: 503')
+      else request.log.error({ err: error }, 'request failed')
       const retryAfterSeconds = status === 503 ? (error.retryAfterSeconds ?? 1) : undefined
       const detail = status === 503 ? error.message : 'an unexpected error occurred; it has been logged'
       return sendProblem(reply, status, error.code ?? 'LG_INTERNAL', detail, { retryAfterSeconds })
