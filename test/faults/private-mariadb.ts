@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, open } from 'node:fs/promises'
+import { mkdtemp, rm, open, readdir, readFile } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -101,9 +101,17 @@ export class PrivateMariaDb {
   }
 
   /** SIGSTOP: the server keeps its sockets open but answers nothing, like a frozen host. */
-  pause(): void {
-    this.process?.kill('SIGSTOP')
+  /**
+   * Freezes the server and waits until every one of its threads is really stopped: on a busy
+   * machine a thread on the other core can still answer a query for a moment after the signal.
+   */
+  async pause(): Promise<void> {
+    const pid = this.process?.pid
+    if (pid === undefined) return
+    this.process!.kill('SIGSTOP')
     this.paused = true
+    const deadline = Date.now() + 2_000
+    while (Date.now() < deadline && !(await allThreadsStopped(pid))) await new Promise((r) => setTimeout(r, 5))
   }
 
   resume(): void {
@@ -136,4 +144,19 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port))
     })
   })
+}
+
+/** True when /proc shows every thread of `pid` in the stopped state (`T`). */
+async function allThreadsStopped(pid: number): Promise<boolean> {
+  try {
+    const threads = await readdir(`/proc/${pid}/task`)
+    for (const thread of threads) {
+      const stat = await readFile(`/proc/${pid}/task/${thread}/stat`, 'utf8')
+      // The state is the field right after the parenthesised command name.
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'T') return false
+    }
+    return true
+  } catch {
+    return false
+  }
 }

@@ -75,7 +75,7 @@ t.test('server outages', async (t) => {
     const acquireTimeoutMs = 500
     const app = await buildAppOn(t, server.url, { DB_POOL_SIZE: 3, DB_POOL_ACQUIRE_TIMEOUT_MS: acquireTimeoutMs })
     t.same(new Set(await burst(app, '/authors', 6)), new Set([200]), 'warm-up')
-    server.pause()
+    await server.pause()
     const frozen = Array.from({ length: 10 }, () => timedInject(app, '/authors'))
     const ready = await timedInject(app, '/health/ready')
     await sleep(1_500)
