@@ -17,7 +17,7 @@ export interface ConnectionLender {
   getConnection(callback: (err: Error | null, connection: BorrowedConnection) => void): void
 }
 
-/** The pool behind a DataSource; read per call because the guard may replace it on recovery. */
+/** The pool behind an initialised DataSource: it lives as long as the DataSource, so resolve it once. */
 export function poolOf(dataSource: DataSource): ConnectionLender {
   const pool = (dataSource.driver as MysqlDriver).pool as ConnectionLender | undefined
   if (!pool) throw new Error('the DataSource has no connection pool (not initialised, or a replication setup)')

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
 import { ApplyValueTransformers } from 'typeorm/util/ApplyValueTransformers'
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata'
-import { executePooled, poolOf } from '../db/pooled-query'
+import { executePooled, poolOf, type ConnectionLender } from '../db/pooled-query'
 import type { ColumnKind } from './column-kinds'
 import { quoteIdentifier } from './naming'
 import type { ResourceModel, RestField } from './resource-model'
@@ -17,6 +17,7 @@ const DIRECTLY_BOUND_KINDS = new Set<ColumnKind>(['integer', 'bigint', 'decimal'
  * that INSERT (see `fastInsertApplies`); every other entity keeps TypeORM's insert.
  */
 export class FastInserter {
+  private readonly pool: ConnectionLender
   private readonly statements = new Map<string, string>()
   private readonly fieldsByName: Map<string, { sqlColumn: string; column: ColumnMetadata }>
   private readonly returning: string
@@ -24,10 +25,11 @@ export class FastInserter {
   private readonly fixedValues: string
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly model: ResourceModel,
     returnedProperties: string[]
   ) {
+    this.pool = poolOf(dataSource)
     this.fieldsByName = new Map(
       model.writable.map((field) => [field.name, { sqlColumn: field.sqlColumn, column: columnOf(model, field) }])
     )
@@ -45,7 +47,7 @@ export class FastInserter {
       const value = body[name]
       return column.transformer ? ApplyValueTransformers.transformTo(column.transformer, value) : value
     })
-    const rows = await executePooled<Record<string, unknown>>(poolOf(this.dataSource), this.statementFor(names), values)
+    const rows = await executePooled<Record<string, unknown>>(this.pool, this.statementFor(names), values)
     return rows[0]
   }
 

@@ -52,6 +52,7 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
     const planner = new ListPlanner(model)
     const keyTable = listKeyTable(model)
     const readableByName = new Map(model.readable.map((field) => [field.name, field]))
+    const pool = poolOf(app.db)
     app.get(
       model.path,
       {
@@ -80,7 +81,6 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           sql = after.sql
           keysetValues = after.values
         }
-        const pool = poolOf(app.db)
         // One row more than asked tells whether a next page exists without a second query.
         // LIMIT/OFFSET are bound as text: MySQL 8 refuses the DOUBLE mysql2 sends for a JS number there.
         const pageValues = [...values, ...keysetValues, String(query.limit + 1), String(query.offset)]

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm'
-import { executePooled, poolOf } from '../db/pooled-query'
+import { executePooled, poolOf, type ConnectionLender } from '../db/pooled-query'
 import { quoteIdentifier } from './naming'
 import type { ResourceModel, RestField } from './resource-model'
 import { rowMapperOf, type RowMapper } from './row-mapper'
@@ -13,6 +13,7 @@ const HIDDEN_VERSION_KEY = '_version'
  * built once, here, from metadata; a request only binds its id.
  */
 export class ResourceReader {
+  private readonly pool: ConnectionLender
   private readonly byIdSql: string
   private readonly mapRows: RowMapper
   private readonly versionKey?: string
@@ -21,10 +22,8 @@ export class ResourceReader {
   /** [key in the answered row, column in the RETURNING row] */
   private readonly returnedKeys: Array<[string, string]>
 
-  constructor(
-    private readonly dataSource: DataSource,
-    model: ResourceModel
-  ) {
+  constructor(dataSource: DataSource, model: ResourceModel) {
+    this.pool = poolOf(dataSource)
     const columns = model.readable.map((field) => `${field.sqlColumn} AS ${quoteIdentifier(field.name)}`)
     const returned: Array<[string, RestField]> = model.readable.map((field) => [field.name, field])
     if (model.version) {
@@ -42,7 +41,7 @@ export class ResourceReader {
   }
 
   async findById(id: unknown): Promise<Record<string, unknown> | undefined> {
-    const rows = await executePooled<Record<string, unknown>>(poolOf(this.dataSource), this.byIdSql, [id])
+    const rows = await executePooled<Record<string, unknown>>(this.pool, this.byIdSql, [id])
     return rows.length === 0 ? undefined : this.mapRows(rows)[0]
   }
 
