@@ -132,38 +132,26 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     ...problemResponses(400, 404, 409, 412, 413)
   }
 
-  if (model.operations.has('update')) {
-    app.patch<WriteGeneric>(
-      `${model.path}/:id`,
-      {
-        preValidation,
-        schema: {
-          tags,
-          summary: `Change some fields of a ${model.name} (If-Match makes it conditional)`,
-          params,
-          body: { $ref: `${ids.patch}#` },
-          response: updateResponses
-        }
+  // PATCH and PUT differ only in their body schema: both run `update` with what the client sent.
+  const updateRoutes = [
+    { operation: 'update', method: 'PATCH', body: ids.patch, summary: `Change some fields of a ${model.name}` },
+    { operation: 'replace', method: 'PUT', body: ids.replace, summary: `Replace every writable field of a ${model.name}` }
+  ] as const
+  for (const route of updateRoutes) {
+    if (!model.operations.has(route.operation)) continue
+    app.route<WriteGeneric>({
+      method: route.method,
+      url: `${model.path}/:id`,
+      preValidation,
+      schema: {
+        tags,
+        summary: `${route.summary} (If-Match makes it conditional)`,
+        params,
+        body: { $ref: `${route.body}#` },
+        response: updateResponses
       },
-      update
-    )
-  }
-
-  if (model.operations.has('replace')) {
-    app.put<WriteGeneric>(
-      `${model.path}/:id`,
-      {
-        preValidation,
-        schema: {
-          tags,
-          summary: `Replace every writable field of a ${model.name} (If-Match makes it conditional)`,
-          params,
-          body: { $ref: `${ids.replace}#` },
-          response: updateResponses
-        }
-      },
-      update
-    )
+      handler: update
+    })
   }
 
   if (model.operations.has('delete')) {
