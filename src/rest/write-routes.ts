@@ -4,6 +4,7 @@ import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
 import { NotFoundError, PreconditionFailedError } from '../http/errors'
 import { strictBodyTypes } from './body-types'
 import { FastInserter, fastInsertApplies } from './fast-insert'
+import { updateDateStamp } from '../db/update-date-stamp'
 import { paramsSchema, schemaIds } from './json-schemas'
 import { ifMatchVersions } from './preconditions'
 import type { ResourceModel } from './resource-model'
@@ -115,11 +116,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     )
   }
 
-  // TypeORM sets the update-date column to CURRENT_TIMESTAMP, dropping its fractional seconds.
-  const updateDate = model.metadata.updateDateColumn
-  const stampUpdateDate = updateDate?.precision
-    ? { [updateDate.propertyName]: () => `CURRENT_TIMESTAMP(${Number(updateDate.precision)})` }
-    : {}
+  const stampUpdateDate = updateDateStamp(model.metadata)
 
   const update = async (request: WriteRequest, reply: FastifyReply) => {
     const where = keyedWhere(request)

@@ -4,6 +4,7 @@ import { Book, Order } from '../../entities'
 import { ORDER_STATUSES } from '../../entities/Order'
 import { InsufficientStockError, NotFoundError } from '../http/errors'
 import { problemResponses, RESPONSE_HEADERS } from '../rest/route-schemas'
+import { updateDateStamp } from '../db/update-date-stamp'
 
 /** Most copies one order may ask for; a typo like 10000000 is a 400, not a stock check. */
 export const MAX_ORDER_QUANTITY = 1_000
@@ -32,6 +33,7 @@ const PlacedOrder = Type.Object({
  * Reading and changing orders afterwards is the generic REST routes' job (entities/Order.ts).
  */
 export default async function orderRoutes(app: FastifyInstance) {
+  const stampBookUpdate = updateDateStamp(app.db.getMetadata(Book))
   app.post<{ Body: PlaceOrderBody }>(
     '/orders',
     {
@@ -61,13 +63,11 @@ export default async function orderRoutes(app: FastifyInstance) {
       if (!book) throw new NotFoundError(`book ${bookId} does not exist`)
       if (book.stock < quantity) throw new InsufficientStockError(bookId, book.stock, quantity)
 
-      // TypeORM's UPDATE also bumps the version column, so the book's ETag changes. updatedAt is
-      // set here because TypeORM would write a whole-second CURRENT_TIMESTAMP into a DATETIME(3),
-      // which can put it before a createdAt of the same second.
+      // TypeORM's UPDATE also bumps the version column, so the book's ETag changes.
       await tx
         .createQueryBuilder()
         .update(Book)
-        .set({ stock: () => 'stock - :quantity', updatedAt: () => 'CURRENT_TIMESTAMP(3)' })
+        .set({ stock: () => 'stock - :quantity', ...stampBookUpdate })
         .where('id = :bookId', { bookId, quantity })
         .execute()
       const order = await tx.save(tx.create(Order, { bookId, quantity }))
