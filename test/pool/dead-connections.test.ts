@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createTestDatabase, adminConnection } from '../helper'
-import { borrow, guardedDataSource, sleep } from './guard-harness'
+import { borrow, countPings, guardedDataSource, sleep } from './guard-harness'
 
 t.test('a read on a connection the server killed is retried once on a fresh one', async (t) => {
   const config = await createTestDatabase(t, { migrate: false })
@@ -71,18 +71,11 @@ t.test('after a fatal error, idle connections older than it are pinged before re
   // Validation after idle is effectively off here: only the fatal error can cause a ping.
   const { pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 3, DB_POOL_VALIDATE_AFTER_IDLE_MS: 600_000 })
   const [idleA, idleB, doomed] = await Promise.all([borrow(pool), borrow(pool), borrow(pool)])
-  let pings = 0
-  for (const connection of [idleA, idleB]) {
-    const ping = connection.ping.bind(connection)
-    connection.ping = ((callback: any) => {
-      pings++
-      return ping(callback)
-    }) as typeof connection.ping
-  }
+  const counter = countPings([idleA, idleB])
   idleA.release()
   idleB.release()
   ;(await borrow(pool)).release()
-  t.equal(pings, 0, 'no ping before any fatal error')
+  t.equal(counter.pings, 0, 'no ping before any fatal error')
 
   const admin = await adminConnection()
   t.teardown(() => admin.end())
@@ -91,9 +84,9 @@ t.test('after a fatal error, idle connections older than it are pinged before re
   await doomed.promise().query('SELECT 1') // fails on the dead connection, retried elsewhere
   doomed.release()
   const [first, second] = await Promise.all([borrow(pool), borrow(pool)])
-  t.equal(pings, 2, 'both older idle connections were validated once')
+  t.equal(counter.pings, 2, 'both older idle connections were validated once')
   first.release()
   second.release()
   ;(await borrow(pool)).release()
-  t.equal(pings, 2, 'and not again once they proved themselves')
+  t.equal(counter.pings, 2, 'and not again once they proved themselves')
 })

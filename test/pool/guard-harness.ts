@@ -54,3 +54,16 @@ export async function timed<T>(work: Promise<T>): Promise<{ ms: number; value?: 
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Counts the validation pings the guard sends on these connections: `counter.pings`. */
+export function countPings(connections: PoolConnection[]): { pings: number } {
+  const counter = { pings: 0 }
+  for (const connection of connections) {
+    const ping = connection.ping.bind(connection)
+    connection.ping = ((callback: any) => {
+      counter.pings++
+      return ping(callback)
+    }) as typeof connection.ping
+  }
+  return counter
+}

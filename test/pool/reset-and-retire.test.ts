@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createTestDatabase, adminConnection } from '../helper'
-import { borrow, guardedDataSource, sleep } from './guard-harness'
+import { borrow, countPings, guardedDataSource, sleep } from './guard-harness'
 
 t.test('a connection released with an open transaction is rolled back before reuse', async (t) => {
   const config = await createTestDatabase(t, { migrate: false })
@@ -80,18 +80,13 @@ t.test('a connection idle longer than the validation threshold is pinged before 
   const config = await createTestDatabase(t, { migrate: false })
   const { pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 1, DB_POOL_VALIDATE_AFTER_IDLE_MS: 150 })
   const connection = await borrow(pool)
-  let pings = 0
-  const ping = connection.ping.bind(connection)
-  connection.ping = ((callback: any) => {
-    pings++
-    return ping(callback)
-  }) as typeof connection.ping
+  const counter = countPings([connection])
   connection.release()
   ;(await borrow(pool)).release()
-  t.equal(pings, 0, 'not pinged when recently used')
+  t.equal(counter.pings, 0, 'not pinged when recently used')
   await sleep(250)
   const again = await borrow(pool)
-  t.equal(pings, 1, 'pinged after idling past the threshold')
+  t.equal(counter.pings, 1, 'pinged after idling past the threshold')
   t.equal(again.threadId, connection.threadId, 'a live connection is kept')
   again.release()
 })
