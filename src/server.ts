@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig, redactUrl, type Config } from './config'
 import { buildApp } from './app'
+import { endLog } from './http/logger'
 import { ensureDatabase, runPendingMigrations } from './db/prepare-database'
 
 /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
@@ -34,6 +35,7 @@ async function main() {
     else app.log.info({ signal }, 'shutting down gracefully')
     await app.close()
     app.log.info('shut down: in-flight requests finished, database pool closed')
+    await endLog(app.log)
   })
 
   await app.listen({ port: config.PORT, host: config.HOST })

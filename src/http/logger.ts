@@ -1,4 +1,5 @@
-import type { FastifyServerOptions } from 'fastify'
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
+import pino from 'pino'
 import type { Config } from '../config'
 
 /** pino options: secrets are redacted wherever they could appear in a log line. */
@@ -18,4 +19,26 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
       censor: '[redacted]'
     }
   }
+}
+
+/**
+ * Writes out every buffered log line, in order, and ends the log stream. pino writes to stdout
+ * asynchronously; close-with-grace calls process.exit() as soon as shutdown resolves, and
+ * pino's exit-time flush writes its buffer before a line still in flight, so the last
+ * "request completed" lines came out after "shut down" (seen in CI) or could be lost.
+ */
+export async function endLog(log: FastifyBaseLogger): Promise<void> {
+  // pino's default destination is a sonic-boom stream: end() waits for the write in flight.
+  const stream = (log as unknown as Record<symbol, LogStream | undefined>)[pino.symbols.streamSym]
+  if (!stream || typeof stream.end !== 'function' || stream.destroyed) return
+  await new Promise<void>((resolve) => {
+    stream.once('close', () => resolve())
+    stream.end()
+  })
+}
+
+interface LogStream {
+  destroyed?: boolean
+  end(): void
+  once(event: 'close', listener: () => void): void
 }
