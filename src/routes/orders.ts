@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { Book, Order } from '../../entities'
 import { ORDER_STATUSES } from '../../entities/Order'
 import { InsufficientStockError, NotFoundError } from '../http/errors'
 import { problemResponses, RESPONSE_HEADERS } from '../rest/route-schemas'
-import { updateDateStamp } from '../db/update-date-stamp'
+import { orderStatements } from './order-statements'
 
 /** Most copies one order may ask for; a typo like 10000000 is a 400, not a stock check. */
 export const MAX_ORDER_QUANTITY = 1_000
@@ -33,7 +32,7 @@ const PlacedOrder = Type.Object({
  * Reading and changing orders afterwards is the generic REST routes' job (entities/Order.ts).
  */
 export default async function orderRoutes(app: FastifyInstance) {
-  const stampBookUpdate = updateDateStamp(app.db.getMetadata(Book))
+  const statements = orderStatements(app.db)
   app.post<{ Body: PlaceOrderBody }>(
     '/orders',
     {
@@ -55,22 +54,13 @@ export default async function orderRoutes(app: FastifyInstance) {
     async function placeOrder(request, reply) {
       const { bookId, quantity } = request.body
       const tx = await request.tx()
-      const book = await tx.findOne(Book, {
-        select: { id: true, stock: true },
-        where: { id: bookId },
-        lock: { mode: 'pessimistic_write' }
-      })
+      const book = await statements.lockBook(tx, { bookId })
       if (!book) throw new NotFoundError(`book ${bookId} does not exist`)
       if (book.stock < quantity) throw new InsufficientStockError(bookId, book.stock, quantity)
 
-      // TypeORM's UPDATE also bumps the version column, so the book's ETag changes.
-      await tx
-        .createQueryBuilder()
-        .update(Book)
-        .set({ stock: () => 'stock - :quantity', ...stampBookUpdate })
-        .where('id = :bookId', { bookId, quantity })
-        .execute()
-      const order = await tx.save(tx.create(Order, { bookId, quantity }))
+      // The UPDATE also bumps the book's version column, so its ETag changes.
+      await statements.takeStock(tx, { bookId, quantity })
+      const order = await statements.insertOrder(tx, { bookId, quantity })
       reply.code(201).header('location', `/orders/${order.id}`)
       return order
     }

@@ -1,0 +1,80 @@
+import type { DataSource, EntityManager } from 'typeorm'
+import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
+import { Book, Order } from '../../entities'
+import { compileStatement, type CompiledStatement } from '../db/compiled-statement'
+import { updateDateStamp } from '../db/update-date-stamp'
+
+type OrderValues = { bookId: number; quantity: number }
+const PLACED_ORDER_COLUMNS = ['id', 'bookId', 'quantity', 'status', 'createdAt'] as const
+type PlacedOrderRow = Record<(typeof PLACED_ORDER_COLUMNS)[number], unknown> & { id: number }
+
+/**
+ * POST /orders' statements, written by TypeORM's QueryBuilder once at start-up (see
+ * compileStatement) and run on whatever EntityManager the caller passes: the request
+ * transaction's, so they share its connection and its outcome.
+ */
+export function orderStatements(dataSource: DataSource) {
+  const { manager } = dataSource
+  const lockBook = compileStatement(['bookId'], (parameters) =>
+    manager
+      .createQueryBuilder(Book, 'book')
+      .select('book.stock', 'stock')
+      .where('book.id = :bookId', parameters)
+      .setLock('pessimistic_write')
+  )
+  // TypeORM adds the version bump (so the ETag changes) and the update date at its precision.
+  const takeStock = compileStatement(['bookId', 'quantity'], (parameters) =>
+    manager
+      .createQueryBuilder()
+      .update(Book)
+      .set({ stock: () => 'stock - :quantity', ...updateDateStamp(dataSource.getMetadata(Book)) })
+      .where('id = :bookId', parameters)
+  )
+  const insertOrder = (dataSource.driver as MysqlDriver).isReturningSqlSupported('insert')
+    ? insertReturning(manager)
+    : insertThenSelect(manager)
+
+  return {
+    /** Locks the book row until the transaction ends; undefined when there is no such book. */
+    async lockBook(tx: EntityManager, values: Pick<OrderValues, 'bookId'>): Promise<{ stock: number } | undefined> {
+      const [book] = await run(tx, lockBook, values)
+      return book
+    },
+    async takeStock(tx: EntityManager, values: OrderValues): Promise<void> {
+      await run(tx, takeStock, values)
+    },
+    insertOrder
+  }
+}
+
+/** MariaDB 10.5+: one round trip answers with the stored row. */
+function insertReturning(manager: EntityManager) {
+  const insert = compileStatement(['bookId', 'quantity'], (parameters) =>
+    insertBuilder(manager, parameters).returning([...PLACED_ORDER_COLUMNS])
+  )
+  return async (tx: EntityManager, values: OrderValues): Promise<PlacedOrderRow> => (await run(tx, insert, values))[0]
+}
+
+/** MySQL has no INSERT ... RETURNING: read the row back by its new key, in the same transaction. */
+function insertThenSelect(manager: EntityManager) {
+  const insert = compileStatement(['bookId', 'quantity'], (parameters) => insertBuilder(manager, parameters))
+  const select = compileStatement(['id'], (parameters) => {
+    const builder = manager.createQueryBuilder(Order, 'order').where('order.id = :id', parameters)
+    for (const column of PLACED_ORDER_COLUMNS) builder.addSelect(`order.${column}`, column)
+    return builder
+  })
+  return async (tx: EntityManager, values: OrderValues): Promise<PlacedOrderRow> => {
+    const { insertId } = await run(tx, insert, values)
+    return (await run(tx, select, { id: insertId }))[0]
+  }
+}
+
+function insertBuilder(manager: EntityManager, parameters: Record<'bookId' | 'quantity', string>) {
+  // The placeholders stand in for the numbers only while TypeORM writes the SQL.
+  const values = parameters as unknown as OrderValues
+  return manager.createQueryBuilder().insert().into(Order).values({ bookId: values.bookId, quantity: values.quantity })
+}
+
+function run<Name extends string>(tx: EntityManager, statement: CompiledStatement<Name>, values: Record<Name, unknown>) {
+  return tx.query(statement.sql, statement.bind(values))
+}
