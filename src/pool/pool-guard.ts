@@ -11,18 +11,7 @@ import { idleToRetire } from './idle-sweeper'
 import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
 import { GuardedPool } from './guarded-pool'
 import { PoolTotals, type PoolStats } from './pool-totals'
-
-type ConnectionCallback = (err: Error | null, connection?: PoolConnection) => void
-
-interface Waiter {
-  callback: ConnectionCallback
-  enqueuedAt: number
-  deadline: number
-  /** Armed only once the borrow cannot be served from an idle connection at once (a timer per borrow is not free). */
-  timer?: NodeJS.Timeout
-  settled: boolean
-  borrowStack?: string
-}
+import { WaiterQueue, type ConnectionCallback, type Waiter } from './waiter-queue'
 
 /** A closed pool (the app is shutting down) is a 503 to clients, like any other "try again later". */
 const poolClosedError = () => new PoolUnavailableError('the connection pool is closed')
@@ -42,7 +31,7 @@ export type PoolLogger = LeakLogger & {
 export class PoolGuard extends EventEmitter {
   readonly totals = new PoolTotals()
   private inner?: Pool
-  private readonly waiters: Waiter[] = []
+  private readonly waiters: WaiterQueue
   private readonly borrowed = new Set<PoolConnection>()
   private readonly states = new WeakMap<PoolConnection, ConnectionState>()
   /** Borrows between leaving the queue and being handed a connection (connecting, validating). */
@@ -70,6 +59,7 @@ export class PoolGuard extends EventEmitter {
     private readonly logger: PoolLogger
   ) {
     super()
+    this.waiters = new WaiterQueue(settings, () => this.totals.countTimeout('acquire_timeout'))
   }
 
   /** The mysql2-compatible module for TypeORM's `driver` option. */
@@ -101,22 +91,13 @@ export class PoolGuard extends EventEmitter {
   /** Borrow with one absolute deadline; mysql2's callback contract. */
   acquire(callback: ConnectionCallback): void {
     if (this.closed || !this.inner) return process.nextTick(callback, poolClosedError())
-    const { queueLimit, acquireTimeoutMs } = this.settings
+    const { queueLimit } = this.settings
     if (queueLimit > 0 && this.waiters.length >= queueLimit) {
       this.totals.countTimeout('queue_full')
       return process.nextTick(callback, new PoolUnavailableError(`${queueLimit} requests are already waiting for a database connection`))
     }
-    const now = Date.now()
-    const waiter: Waiter = {
-      callback,
-      enqueuedAt: now,
-      deadline: now + acquireTimeoutMs,
-      settled: false,
-      borrowStack: captureBorrowStack(this.settings.leakDetectionMs)
-    }
     const servedAtOnce = this.waiters.length === 0 && idleCount(this.inner) > 0
-    this.waiters.push(waiter)
-    if (!servedAtOnce) this.armDeadline(waiter)
+    this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce)
     this.pump()
   }
 
@@ -160,14 +141,14 @@ export class PoolGuard extends EventEmitter {
   end(callback: (err?: Error | null) => void): void {
     this.closed = true
     clearInterval(this.sweeper)
-    for (const waiter of this.waiters.splice(0)) this.settle(waiter, poolClosedError())
+    this.waiters.failAll(poolClosedError)
     for (const connection of this.borrowed) stopLeakTimer(this.states.get(connection)!)
     if (!this.inner) return process.nextTick(callback)
     this.inner.end((err) => callback(err))
   }
 
   private pump(): void {
-    while (this.waiters.length > 0 && this.hasCapacity()) this.borrowFor(this.waiters.shift()!)
+    while (this.waiters.length > 0 && this.hasCapacity()) this.borrowFor(this.waiters.next()!)
   }
 
   private hasCapacity(): boolean {
@@ -176,14 +157,14 @@ export class PoolGuard extends EventEmitter {
   }
 
   private borrowFor(waiter: Waiter): void {
-    if (idleCount(this.inner!) === 0) this.armDeadline(waiter) // a new connection: the connect may hang
+    if (idleCount(this.inner!) === 0) this.waiters.armDeadline(waiter) // a new connection: the connect may hang
     this.serving++
     this.inner!.getConnection((err, connection) => {
       this.serving--
       if (err) {
         this.totals.countError(err)
         // The database refused or dropped the attempt: fail fast, do not wait out the deadline.
-        this.settle(waiter, err)
+        this.waiters.settle(waiter, err)
         return this.pump()
       }
       this.checkout(connection, waiter)
@@ -196,7 +177,7 @@ export class PoolGuard extends EventEmitter {
     const now = Date.now()
     // The deadline is absolute: a connection that arrives after it (its timer not yet run) is not lent.
     if (now >= waiter.deadline) {
-      this.expire(waiter)
+      this.waiters.expire(waiter)
       return this.putBack(connection, state)
     }
     if (isGone(connection)) return this.retryWith(waiter, connection, 'connection_lost')
@@ -223,10 +204,7 @@ export class PoolGuard extends EventEmitter {
   /** Drop an unusable connection and let the same waiter try again within its own deadline. */
   private retryWith(waiter: Waiter, connection: PoolConnection, reason: string): void {
     this.discard(connection, reason)
-    if (!waiter.settled) {
-      this.waiters.unshift(waiter)
-      this.armDeadline(waiter)
-    }
+    this.waiters.retryFirst(waiter)
     this.pump()
   }
 
@@ -235,30 +213,7 @@ export class PoolGuard extends EventEmitter {
     state.borrowedAt = Date.now()
     startLeakTimer(state, this.settings.leakDetectionMs, waiter.borrowStack, this.logger)
     this.emit('acquired', state.borrowedAt - waiter.enqueuedAt)
-    this.settle(waiter, null, connection)
-  }
-
-  private settle(waiter: Waiter, err: Error | null, connection?: PoolConnection): void {
-    if (waiter.settled) return
-    waiter.settled = true
-    if (waiter.timer) clearTimeout(waiter.timer)
-    waiter.callback(err, connection)
-  }
-
-  private armDeadline(waiter: Waiter): void {
-    if (waiter.timer || waiter.settled) return
-    waiter.timer = setTimeout(() => this.expire(waiter), Math.max(0, waiter.deadline - Date.now()))
-  }
-
-  private expire(waiter: Waiter): void {
-    if (waiter.settled) return
-    const index = this.waiters.indexOf(waiter)
-    if (index >= 0) this.waiters.splice(index, 1)
-    this.totals.countTimeout('acquire_timeout')
-    this.settle(
-      waiter,
-      new PoolUnavailableError(`no database connection became available within ${this.settings.acquireTimeoutMs} ms`)
-    )
+    this.waiters.settle(waiter, null, connection)
   }
 
   /** An unlent connection goes to the next waiter or back to mysql2's idle list. */
@@ -267,7 +222,6 @@ export class PoolGuard extends EventEmitter {
     state.originals.release.call(connection)
     this.pump()
   }
-
 
   /** A fresh connection from mysql2: remember it, wrap it, and give it the statement timeout. */
   private adopt(connection: PoolConnection): void {

@@ -1,0 +1,79 @@
+import type { PoolConnection } from 'mysql2'
+import { PoolUnavailableError } from '../http/errors'
+import type { GuardSettings } from './guard-settings'
+
+export type ConnectionCallback = (err: Error | null, connection?: PoolConnection) => void
+
+export interface Waiter {
+  readonly callback: ConnectionCallback
+  readonly enqueuedAt: number
+  readonly deadline: number
+  /** Armed only once the borrow cannot be served from an idle connection at once (a timer per borrow is not free). */
+  timer?: NodeJS.Timeout
+  settled: boolean
+  readonly borrowStack?: string
+}
+
+/**
+ * The borrows waiting for a connection, first come first served, each with one absolute
+ * deadline. A waiter is answered exactly once: with a connection, an error, or a 503 when
+ * its deadline passes, and then it is out of the queue.
+ */
+export class WaiterQueue {
+  private readonly waiters: Waiter[] = []
+
+  constructor(
+    /** Read at each borrow, not copied: the guard's settings object is the one source. */
+    private readonly settings: Pick<GuardSettings, 'acquireTimeoutMs'>,
+    private readonly onTimeout: () => void
+  ) {}
+
+  get length(): number {
+    return this.waiters.length
+  }
+
+  /** Queues a borrow; its deadline timer starts now unless it is about to be served from an idle connection. */
+  enqueue(callback: ConnectionCallback, borrowStack: string | undefined, servedAtOnce: boolean): Waiter {
+    const now = Date.now()
+    const waiter: Waiter = { callback, enqueuedAt: now, deadline: now + this.settings.acquireTimeoutMs, settled: false, borrowStack }
+    this.waiters.push(waiter)
+    if (!servedAtOnce) this.armDeadline(waiter)
+    return waiter
+  }
+
+  next(): Waiter | undefined {
+    return this.waiters.shift()
+  }
+
+  /** Back to the front (its connection was unusable): it tries again within its own deadline. */
+  retryFirst(waiter: Waiter): void {
+    if (waiter.settled) return
+    this.waiters.unshift(waiter)
+    this.armDeadline(waiter)
+  }
+
+  armDeadline(waiter: Waiter): void {
+    if (waiter.timer || waiter.settled) return
+    waiter.timer = setTimeout(() => this.expire(waiter), Math.max(0, waiter.deadline - Date.now()))
+  }
+
+  expire(waiter: Waiter): void {
+    if (waiter.settled) return
+    const index = this.waiters.indexOf(waiter)
+    if (index >= 0) this.waiters.splice(index, 1)
+    this.onTimeout()
+    this.settle(waiter, new PoolUnavailableError(`no database connection became available within ${this.settings.acquireTimeoutMs} ms`))
+  }
+
+  settle(waiter: Waiter, err: Error | null, connection?: PoolConnection): void {
+    if (waiter.settled) return
+    waiter.settled = true
+    if (waiter.timer) clearTimeout(waiter.timer)
+    waiter.callback(err, connection)
+  }
+
+  /** Answers every queued borrow with `err` (the pool is closing). */
+  failAll(err: () => Error): void {
+    for (const waiter of this.waiters.splice(0)) this.settle(waiter, err())
+  }
+}
