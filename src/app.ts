@@ -16,6 +16,8 @@ import orderRoutes from './routes/orders'
 export interface BuildAppOptions {
   /** Entities to map and expose instead of entities/index.ts (tests add their own). */
   entities?: Function[]
+  /** Where log lines go instead of stdout (tests read what operators would see). */
+  logStream?: { write(line: string): void }
 }
 
 /** Largest request body accepted, in bytes; a larger one is a 413 problem. */
@@ -28,7 +30,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const entities = options.entities ?? domainEntities
   const app = Fastify({
-    logger: loggerOptions(config),
+    logger: loggerOptions(config, options.logStream),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     ajv: {

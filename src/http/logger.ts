@@ -2,10 +2,11 @@ import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
 import pino from 'pino'
 import type { Config } from '../config'
 
-/** pino options: secrets are redacted wherever they could appear in a log line. */
-export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+/** pino options: secrets are redacted wherever they could appear in a log line. `stream` defaults to stdout. */
+export function loggerOptions(config: Config, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
   return {
     level: config.LOG_LEVEL,
+    ...(stream && { stream }),
     redact: {
       paths: [
         'req.headers.authorization',
