@@ -6,15 +6,11 @@ import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
  * TypeORM created (wrapped by the pool guard, so its acquire deadline, validation, metrics
  * and retries still apply) and give the connection back. It skips TypeORM's QueryRunner,
  * which costs a noticeable share of a one-row request (see DESIGN.md "Performance facts").
- * Only mysql2's Pool/PoolConnection surface is used: getConnection(cb), execute, release.
+ * Only mysql2's Pool surface is used: `execute(sql, values, cb)`, which borrows, runs and
+ * releases exactly once (src/pool/guarded-pool.ts).
  */
-export interface BorrowedConnection {
-  execute(sql: string, values: unknown[], callback: (err: Error | null, rows: unknown) => void): unknown
-  release(): void
-}
-
 export interface ConnectionLender {
-  getConnection(callback: (err: Error | null, connection: BorrowedConnection) => void): void
+  execute(sql: string, values: unknown[], callback: (err: unknown, rows?: unknown) => void): void
 }
 
 /** The pool behind an initialised DataSource: it lives as long as the DataSource, so resolve it once. */
@@ -24,34 +20,9 @@ export function poolOf(dataSource: DataSource): ConnectionLender {
   return pool
 }
 
-/**
- * Borrows a connection, executes `sql` with bound `values` as a prepared statement,
- * and releases the connection exactly once, whatever happens. Resolves to the rows.
- */
+/** Executes `sql` with bound `values` as a prepared statement on a pooled connection; resolves to the rows. */
 export function executePooled<Row>(pool: ConnectionLender, sql: string, values: unknown[]): Promise<Row[]> {
   return new Promise((resolve, reject) => {
-    pool.getConnection((acquireError, connection) => {
-      if (acquireError) {
-        reject(acquireError)
-        return
-      }
-      let released = false
-      const releaseOnce = () => {
-        if (released) return
-        released = true
-        connection.release()
-      }
-      try {
-        connection.execute(sql, values, (queryError, rows) => {
-          releaseOnce()
-          if (queryError) reject(queryError)
-          else resolve(rows as Row[])
-        })
-      } catch (err) {
-        // mysql2 throws synchronously for unbindable values (e.g. undefined); the connection is still ours.
-        releaseOnce()
-        reject(err)
-      }
-    })
+    pool.execute(sql, values, (err, rows) => (err ? reject(err) : resolve(rows as Row[])))
   })
 }

@@ -53,10 +53,17 @@ export class GuardedPool {
     this.guard.acquire((err, connection) => {
       if (err || !connection) return done(err)
       const run = connection[method] as unknown as (...params: unknown[]) => void
-      run.call(connection, ...args, (statementErr: unknown, result: unknown, fields: unknown) => {
+      try {
+        run.call(connection, ...args, (statementErr: unknown, result: unknown, fields: unknown) => {
+          connection.release()
+          done(statementErr, result, fields)
+        })
+      } catch (statementErr) {
+        // mysql2 throws synchronously for unbindable values (e.g. undefined): no callback will
+        // come, and the connection is still ours to give back (mysql2's own pool does the same).
         connection.release()
-        done(statementErr, result, fields)
-      })
+        done(statementErr)
+      }
     })
   }
 }
