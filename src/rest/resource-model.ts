@@ -1,6 +1,6 @@
 import type { EntityMetadata } from 'typeorm'
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata'
-import type { ValueTransformer } from 'typeorm'
+import { ApplyValueTransformers } from 'typeorm/util/ApplyValueTransformers'
 import {
   kindOfColumn,
   opsOfKind,
@@ -131,15 +131,9 @@ function restFieldOf(entityName: string, column: ColumnMetadata): RestField {
     optionalOnCreate: generated || column.isNullable || column.default !== undefined,
     valueSchema: valueSchemaOf(kind, column),
     ops: opsOfKind(kind, column.isNullable),
-    fromDatabase: column.transformer ? transformFrom(column.transformer) : undefined
+    // TypeORM's own order for an array of transformers (last to first), so both paths read alike.
+    fromDatabase: column.transformer ? (raw) => ApplyValueTransformers.transformFrom(column.transformer!, raw) : undefined
   }
-}
-
-/** TypeORM applies an array of transformers' `from` last to first; so does the fast path. */
-function transformFrom(transformer: ValueTransformer | ValueTransformer[]): (raw: unknown) => unknown {
-  if (!Array.isArray(transformer)) return (raw) => transformer.from(raw)
-  const reversed = [...transformer].reverse()
-  return (raw) => reversed.reduce((value, each) => each.from(value), raw)
 }
 
 function sqlTableOf(metadata: EntityMetadata): string {
