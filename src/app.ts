@@ -10,6 +10,7 @@ import problemHandler from './http/problem-handler'
 import openapi from './http/openapi'
 import healthRoutes from './http/health'
 import { loggerOptions } from './http/logger'
+import { edgeOptions } from './http/edge-options'
 import restRoutes from './rest'
 import orderRoutes from './routes/orders'
 
@@ -33,6 +34,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     logger: loggerOptions(config, options.logStream),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    ...edgeOptions(),
     ajv: {
       // Query strings arrive as text; `in` lists are split by the REST layer, not by ajv.
       customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false }

@@ -91,7 +91,12 @@ function describeAccepted(property: Record<string, unknown>): string {
   return [kind, bounds.join(' and ')].filter(Boolean).join(' ') + ` — ${property.description}`
 }
 
-/** A DATABASE_URL with its password replaced, safe for logs and error messages. */
+/**
+ * A DATABASE_URL with its password replaced, safe for logs and error messages. The password
+ * runs from the first ':' after the user name to the LAST '@' (as WHATWG URL parsing reads
+ * userinfo), so a raw '@', ':' or '/' in it, or a percent-encoded one, is hidden whole.
+ * An '@' later in the URL (path, query) only makes it hide more, never less.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@')
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[\s\S]*@/i, '$1***@')
 }

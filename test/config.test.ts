@@ -46,6 +46,22 @@ t.test('a bad value is a ConfigError naming the variable and what it accepts', a
 t.test('redactUrl hides the password and nothing else', async (t) => {
   t.equal(redactUrl('mariadb://app:s3cret@db:3306/shop'), 'mariadb://app:***@db:3306/shop')
   t.equal(redactUrl('mariadb://app@db/shop'), 'mariadb://app@db/shop')
+  t.equal(redactUrl('mariadb://root@127.0.0.1:3306/lifeguard'), 'mariadb://root@127.0.0.1:3306/lifeguard', 'a port is not a password')
+  t.equal(redactUrl('mariadb://db.example:3306/shop'), 'mariadb://db.example:3306/shop')
+  // Passwords with the characters that end userinfo, raw or percent-encoded.
+  const passwords: Array<[string, string]> = [
+    ['mariadb://app:p@ss@Canary9x@db.example:3306/x', 'mariadb://app:***@db.example:3306/x'],
+    ['mariadb://app:pa:ss:Canary9x@db.example/x', 'mariadb://app:***@db.example/x'],
+    ['mariadb://app:pa/ss/Canary9x@db.example/x', 'mariadb://app:***@db.example/x'],
+    ['mariadb://app:p%40ss%3ACanary9x%2F@db.example/x', 'mariadb://app:***@db.example/x'],
+    ['mysql://app:@Canary9x:/@db.example:3306/x?ssl=true', 'mysql://app:***@db.example:3306/x?ssl=true'],
+    ['MARIADB://app:Canary9x@db.example/x', 'MARIADB://app:***@db.example/x'],
+    ['mariadb://:Canary9x@db.example/x', 'mariadb://:***@db.example/x']
+  ]
+  for (const [url, redacted] of passwords) {
+    t.equal(redactUrl(url), redacted, url)
+    t.notMatch(redactUrl(url), /Canary9x|ss[@:/%]/, 'no part of the password is left')
+  }
   const err = t.throws(() => loadConfig({ DATABASE_URL: 'postgres://app:s3cret@db/shop' })) as unknown as Error
   t.notMatch(err.message, /s3cret/)
   t.match(err.message, /postgres:\/\/app:\*\*\*@db\/shop/)

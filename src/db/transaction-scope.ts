@@ -10,7 +10,7 @@ import type {
   onSendHookHandler
 } from 'fastify'
 import type { EntityManager } from 'typeorm'
-import { driverErrorOf } from '../http/database-errors'
+import { driverErrorOf } from './driver-error'
 import { ClientClosedRequestError, RequestTransaction } from './request-transaction'
 import { joinRequestTransactions } from './join-request-transaction'
 

@@ -30,7 +30,7 @@ export default async function healthRoutes(app: FastifyInstance) {
         return { status: 'ok' }
       } catch (err) {
         request.log.warn({ err }, 'readiness check failed')
-        return sendProblem(reply, 503, 'LG_NOT_READY', 'the database is not reachable', { retryAfterSeconds: 1 })
+        return sendProblem(reply, 'not-ready', 'the database is not reachable', { retryAfterSeconds: 1 })
       }
     }
   )

@@ -1,12 +1,18 @@
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
 import pino from 'pino'
 import type { Config } from '../config'
+import { serializeError } from './log-redaction'
 
-/** pino options: secrets are redacted wherever they could appear in a log line. `stream` defaults to stdout. */
+/**
+ * pino options: secrets are redacted wherever they could appear in a log line, and errors go
+ * through serializeError, so no bound value or SQL with values reaches the log at any level.
+ * `stream` defaults to stdout.
+ */
 export function loggerOptions(config: Config, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
   return {
     level: config.LOG_LEVEL,
     ...(stream && { stream }),
+    serializers: { err: serializeError },
     redact: {
       paths: [
         'req.headers.authorization',

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2'
-import { PoolUnavailableError } from '../http/errors'
+import { poolClosedError, queueFullError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
 import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
 import { isConnectionError } from './connection-errors'
@@ -12,9 +12,6 @@ import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } fr
 import { GuardedPool } from './guarded-pool'
 import { PoolTotals, type PoolStats } from './pool-totals'
 import { WaiterQueue, type ConnectionCallback, type Waiter } from './waiter-queue'
-
-/** A closed pool (the app is shutting down) is a 503 to clients, like any other "try again later". */
-const poolClosedError = () => new PoolUnavailableError('the connection pool is closed')
 
 export type PoolLogger = LeakLogger & {
   debug(obj: object, msg: string): void
@@ -94,7 +91,7 @@ export class PoolGuard extends EventEmitter {
     const { queueLimit } = this.settings
     if (queueLimit > 0 && this.waiters.length >= queueLimit) {
       this.totals.countTimeout('queue_full')
-      return process.nextTick(callback, new PoolUnavailableError(`${queueLimit} requests are already waiting for a database connection`))
+      return process.nextTick(callback, queueFullError(queueLimit))
     }
     const servedAtOnce = this.waiters.length === 0 && idleCount(this.inner) > 0
     this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce)

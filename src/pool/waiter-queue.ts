@@ -1,5 +1,5 @@
 import type { PoolConnection } from 'mysql2'
-import { PoolUnavailableError } from '../http/errors'
+import { acquireTimeoutError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
 
 export type ConnectionCallback = (err: Error | null, connection?: PoolConnection) => void
@@ -62,7 +62,7 @@ export class WaiterQueue {
     const index = this.waiters.indexOf(waiter)
     if (index >= 0) this.waiters.splice(index, 1)
     this.onTimeout()
-    this.settle(waiter, new PoolUnavailableError(`no database connection became available within ${this.settings.acquireTimeoutMs} ms`))
+    this.settle(waiter, acquireTimeoutError(this.settings.acquireTimeoutMs))
   }
 
   settle(waiter: Waiter, err: Error | null, connection?: PoolConnection): void {

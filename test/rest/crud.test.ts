@@ -108,7 +108,7 @@ t.test('entity CRUD routes', async (t) => {
   await t.test('an oversize body is 413', async (t) => {
     const body = problemOf(t, await post('/authors', { name: 'big', bio: 'x'.repeat(70 * 1024) }), 413)
     t.equal(body.title, 'Content Too Large')
-    t.equal(body.type, 'https://lifeguard.dev/problems/ctp-body-too-large')
+    t.equal(body.type, 'https://lifeguard.dev/problems/body-too-large')
   })
 
   await t.test('duplicate isbn and missing or still-referenced foreign keys are 409', async (t) => {
@@ -160,8 +160,10 @@ t.test('entity CRUD routes', async (t) => {
     t.match(patched.json(), { id: orderId, bookId, quantity: 2, status: 'shipped' })
     problemOf(t, await app.inject({ method: 'PATCH', url: `/orders/${orderId}`, payload: { quantity: 100 } }), 400)
     problemOf(t, await app.inject({ method: 'PATCH', url: `/orders/${orderId}`, payload: { status: 'lost' } }), 400)
-    problemOf(t, await app.inject({ method: 'DELETE', url: `/orders/${orderId}` }), 404)
-    problemOf(t, await app.inject({ method: 'PUT', url: `/orders/${orderId}`, payload: { status: 'placed' } }), 404)
+    const notAllowed = await app.inject({ method: 'DELETE', url: `/orders/${orderId}` })
+    problemOf(t, notAllowed, 405)
+    t.equal(notAllowed.headers.allow, 'GET, HEAD, PATCH', 'Allow lists what the path does have')
+    problemOf(t, await app.inject({ method: 'PUT', url: `/orders/${orderId}`, payload: { status: 'placed' } }), 405)
     t.equal(await countRows(app, 'orders'), 1)
   })
 })

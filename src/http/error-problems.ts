@@ -1,0 +1,96 @@
+import type { FieldError } from './errors'
+import { mapDatabaseError } from './database-errors'
+import { genericClientSlug, type ProblemSlug } from './problem-types'
+import type { SchemaNames } from './schema-names'
+
+/**
+ * The one table from a raised error to its problem: Lifeguard's coded errors (whichever
+ * layer raises them: http, rest, routes, db, pool), Fastify's own, then the driver's
+ * (database-errors.ts), then any other 4xx by status. Anything else is `internal`.
+ */
+const BY_CODE: Readonly<Record<string, ProblemSlug>> = {
+  // src/http/errors.ts (raised by src/rest and src/routes)
+  LG_VALIDATION_FAILED: 'validation-failed',
+  LG_NOT_FOUND: 'not-found',
+  LG_BAD_REQUEST: 'bad-request',
+  LG_CONFLICT: 'conflict',
+  LG_PRECONDITION_FAILED: 'precondition-failed',
+  LG_PRECONDITION_REQUIRED: 'precondition-required',
+  LG_INSUFFICIENT_STOCK: 'insufficient-stock',
+  LG_DATABASE_UNAVAILABLE: 'database-unavailable',
+  // src/pool/pool-errors.ts: acquire timeout, full queue, closed pool
+  LG_POOL_UNAVAILABLE: 'pool-unavailable',
+  // src/db/request-transaction.ts
+  LG_CLIENT_CLOSED_REQUEST: 'client-closed-request',
+  // Fastify's body parsing and routing
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid-body',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-body',
+  FST_ERR_ROUTE_MISSING_CONTENT: 'invalid-body',
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: 'unsupported-media-type',
+  FST_ERR_BAD_URL: 'bad-url',
+  FST_ERR_INVALID_URL: 'bad-url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
+  FST_ERR_NOT_FOUND: 'route-not-found'
+}
+
+export interface ErrorProblem {
+  slug: ProblemSlug
+  detail: string
+  /** The raised status, kept for `client-error` only (problem-types.ts fixes every other). */
+  status?: number
+  errors?: FieldError[]
+  retryAfterSeconds?: number
+  /** How it was recognised: decides how it is logged. */
+  source: 'validation' | 'coded' | 'database' | 'client' | 'internal'
+}
+
+type RaisedError = Error & {
+  code?: unknown
+  statusCode?: unknown
+  validation?: unknown
+  validationContext?: string
+  errors?: unknown
+  retryAfterSeconds?: unknown
+}
+
+type AjvError = { instancePath: string; message?: string; params?: Record<string, unknown> }
+
+export const INTERNAL_DETAIL = 'an unexpected error occurred; it has been logged'
+
+export function problemForError(error: RaisedError, names?: SchemaNames): ErrorProblem {
+  if (Array.isArray(error.validation)) {
+    const errors = fieldErrors(error.validationContext, error.validation as AjvError[])
+    return { slug: 'validation-failed', detail: errors.map((e) => `${e.path} ${e.message}`).join('; '), errors, source: 'validation' }
+  }
+  const coded = typeof error.code === 'string' ? BY_CODE[error.code] : undefined
+  if (coded) {
+    return {
+      slug: coded,
+      detail: error.message,
+      errors: Array.isArray(error.errors) ? (error.errors as FieldError[]) : undefined,
+      retryAfterSeconds: typeof error.retryAfterSeconds === 'number' ? error.retryAfterSeconds : undefined,
+      source: 'coded'
+    }
+  }
+  const database = mapDatabaseError(error, names)
+  if (database) return { ...database, source: 'database' }
+  const status = typeof error.statusCode === 'number' ? error.statusCode : 500
+  if (status >= 400 && status < 500) {
+    return { slug: genericClientSlug(status), status, detail: error.message, source: 'client' }
+  }
+  return { slug: 'internal', detail: INTERNAL_DETAIL, source: 'internal' }
+}
+
+/** Turns Fastify/ajv validation output into `[{ path, message }]`, path like `body.price`. */
+export function fieldErrors(context: string | undefined, validation: AjvError[]): FieldError[] {
+  return validation.map((error) => {
+    const segments = [context ?? 'request', ...error.instancePath.split('/').filter(Boolean)]
+    const named = error.params?.additionalProperty ?? error.params?.missingProperty
+    if (typeof named === 'string') segments.push(named)
+    const message = error.params?.additionalProperty ? 'is not allowed' : (error.message ?? 'is invalid')
+    return { path: segments.join('.'), message }
+  })
+}

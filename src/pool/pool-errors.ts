@@ -1,0 +1,50 @@
+import createError from '@fastify/error'
+
+/**
+ * Why the pool refused a borrow. The names are the `reason` label of the pool's timeout
+ * counter (pool-totals.ts), so a refusal in the log and in /metrics read the same.
+ */
+export type PoolRefusalReason = 'acquire_timeout' | 'queue_full' | 'closed'
+
+/**
+ * The pool's own errors. They share one code, LG_POOL_UNAVAILABLE, because to a caller they
+ * mean the same thing (no connection now, try again soon); `reason` tells them apart.
+ * The 503 is @fastify/error's status convention; src/http decides the response.
+ */
+const PoolUnavailable = createError<[string]>('LG_POOL_UNAVAILABLE', '%s', 503)
+
+/**
+ * One second for every refusal: a pool under load frees connections within milliseconds, so a
+ * short, fixed hint spreads retries without parking clients for a whole acquire timeout.
+ */
+export const RETRY_AFTER_SECONDS = 1
+
+export class PoolUnavailableError extends PoolUnavailable {
+  constructor(
+    readonly reason: PoolRefusalReason,
+    message: string,
+    /** How long a client should wait before retrying: the hint for an HTTP Retry-After. */
+    readonly retryAfterSeconds: number
+  ) {
+    super(message)
+  }
+}
+
+/** No connection became free before the waiter's deadline. */
+export function acquireTimeoutError(acquireTimeoutMs: number): PoolUnavailableError {
+  return new PoolUnavailableError(
+    'acquire_timeout',
+    `no database connection became available within ${acquireTimeoutMs} ms`,
+    RETRY_AFTER_SECONDS
+  )
+}
+
+/** The wait queue is full: refused at once, without waiting for a deadline. */
+export function queueFullError(queueLimit: number): PoolUnavailableError {
+  return new PoolUnavailableError('queue_full', `${queueLimit} requests are already waiting for a database connection`, RETRY_AFTER_SECONDS)
+}
+
+/** The pool is closed (the service is shutting down): another instance may answer a retry. */
+export function poolClosedError(): PoolUnavailableError {
+  return new PoolUnavailableError('closed', 'the connection pool is closed', RETRY_AFTER_SECONDS)
+}
