@@ -2,7 +2,7 @@ import 'reflect-metadata'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { EntitySchema, MixedList } from 'typeorm'
 import type { Config } from './config'
-import { entities as domainEntities } from '../entities'
+import { entities as domainEntities, subscribers as domainSubscribers } from '../entities'
 import dbPlugin from './db/plugin'
 import transactionScope from './db/transaction-scope'
 import metrics from './http/metrics'
@@ -10,6 +10,7 @@ import problemHandler from './http/problem-handler'
 import openapi from './http/openapi'
 import healthRoutes from './http/health'
 import { loggerOptions } from './http/logger'
+import { partAwareValidators } from './http/validation'
 import { edgeOptions } from './http/edge-options'
 import restRoutes from './rest'
 import orderRoutes from './routes/orders'
@@ -17,6 +18,8 @@ import orderRoutes from './routes/orders'
 export interface BuildAppOptions {
   /** Entities to map and expose instead of entities/index.ts (tests add their own). */
   entities?: Function[]
+  /** TypeORM subscriber classes instead of entities/index.ts's `subscribers`. */
+  subscribers?: Function[]
   /** Where log lines go instead of stdout (tests read what operators would see). */
   logStream?: { write(line: string): void }
 }
@@ -35,18 +38,26 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     ...edgeOptions(),
-    ajv: {
-      // Query strings arrive as text; `in` lists are split by the REST layer, not by ajv.
-      customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false }
-    }
+    // Query strings and params are coerced from text (strictly); bodies never are (src/http/validation.ts).
+    schemaController: { compilersFactory: { buildValidator: partAwareValidators() } }
   })
-  await app.register(problemHandler)
-  await app.register(dbPlugin, { config, entities: entities as MixedList<Function | string | EntitySchema> })
-  await app.register(transactionScope)
-  await app.register(metrics)
-  await app.register(openapi)
-  await app.register(healthRoutes)
-  await app.register(restRoutes, { entities })
-  await app.register(orderRoutes)
+  try {
+    await app.register(problemHandler)
+    await app.register(dbPlugin, {
+      config,
+      entities: entities as MixedList<Function | string | EntitySchema>,
+      subscribers: options.subscribers ?? domainSubscribers
+    })
+    await app.register(transactionScope)
+    await app.register(metrics)
+    await app.register(openapi)
+    await app.register(healthRoutes)
+    await app.register(restRoutes, { entities })
+    await app.register(orderRoutes)
+  } catch (err) {
+    // A start-up refusal (a bad entity, an unreachable database) must not leave the pool open.
+    await app.close().catch(() => undefined)
+    throw err
+  }
   return app
 }

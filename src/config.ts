@@ -41,7 +41,14 @@ export const ConfigSchema = Type.Object({
   DB_POOL_MAX_LIFETIME_MS: Milliseconds('a connection is retired after this age, when next released (0 = never)', 1_800_000),
   DB_POOL_VALIDATE_AFTER_IDLE_MS: Milliseconds('a connection idle longer than this is pinged before use', 5_000),
   DB_POOL_LEAK_DETECTION_MS: Milliseconds('warn when a connection is held longer than this (0 = off)', 0),
-  DB_STATEMENT_TIMEOUT_MS: Milliseconds('server-side limit for one statement (0 = off)', 0)
+  DB_STATEMENT_TIMEOUT_MS: Milliseconds('server-side limit for one statement (0 = off)', 0),
+  DB_PREPARED_STATEMENTS_PER_CONNECTION: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 16_000,
+      description: 'server-side prepared statements each pooled connection keeps (default: 4000 / DB_POOL_SIZE, 8..100)'
+    })
+  )
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { MixedList, EntitySchema } from 'typeorm'
 import type { MysqlDataSourceOptions } from 'typeorm/driver/mysql/MysqlDataSourceOptions'
 import type { Config } from '../config'
-import { entities as domainEntities } from '../../entities'
+import { entities as domainEntities, subscribers as domainSubscribers } from '../../entities'
 
 type EntityList = MixedList<Function | string | EntitySchema>
 
@@ -32,18 +32,29 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
 }
 
 /**
+ * Server-side prepared statements one connection keeps; mysql2 closes the least recently used
+ * beyond it. mysql2's own default (16,000 per connection) lets a few connections exhaust the
+ * server's *global* max_prepared_stmt_count (16,382 by default) with distinct list shapes, after
+ * which no client of that server can prepare anything. The default keeps a whole pool near 4,000.
+ */
+export function preparedStatementsPerConnection(config: Config): number {
+  return config.DB_PREPARED_STATEMENTS_PER_CONNECTION ?? Math.min(100, Math.max(8, Math.floor(4_000 / config.DB_POOL_SIZE)))
+}
+
+/**
  * The one place DataSource options are made, for the app (src/db/plugin.ts) and for the
  * TypeORM CLI (ormconfig.ts), so both talk to the same database the same way.
  * `driver` is the mysql2-compatible module TypeORM loads; the pool guard passes its wrapper.
  */
 export function dataSourceOptions(
   config: Config,
-  extra: { entities?: EntityList; driver?: unknown } = {}
+  extra: { entities?: EntityList; subscribers?: Function[]; driver?: unknown } = {}
 ): MysqlDataSourceOptions {
   const target = parseDatabaseUrl(config.DATABASE_URL)
   return {
     ...target,
     entities: extra.entities ?? domainEntities,
+    subscribers: extra.subscribers ?? domainSubscribers,
     migrations: [path.join(MIGRATIONS_DIR, '*.{ts,js}')],
     migrationsTableName: 'migrations',
     synchronize: false,
@@ -67,7 +78,11 @@ export function dataSourceOptions(
       // No one waits longer than the acquire timeout for a connection, so neither does a connect.
       connectTimeout: Math.max(1_000, config.DB_POOL_ACQUIRE_TIMEOUT_MS),
       enableKeepAlive: true,
-      keepAliveInitialDelay: 10_000
+      keepAliveInitialDelay: 10_000,
+      // JSON columns as text, parsed by the REST layer and by TypeORM alike: mysql2 would parse
+      // MariaDB's only when the server sends extended metadata, and "abc" could not be told from abc.
+      jsonStrings: true,
+      maxPreparedStatements: preparedStatementsPerConnection(config)
     }
   } as MysqlDataSourceOptions
 }

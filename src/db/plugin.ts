@@ -18,6 +18,8 @@ declare module 'fastify' {
 export interface DbPluginOptions {
   config: Config
   entities?: MixedList<Function | string | EntitySchema>
+  /** TypeORM subscriber classes; the REST routes give them entity and query events too. */
+  subscribers?: Function[]
 }
 
 /**
@@ -25,10 +27,10 @@ export interface DbPluginOptions {
  * and `app.db`, and destroys the DataSource (so the pool) on close. The guard is per app:
  * tests build many apps in one process.
  */
-async function dbPlugin(app: FastifyInstance, { config, entities }: DbPluginOptions) {
+async function dbPlugin(app: FastifyInstance, { config, entities, subscribers }: DbPluginOptions) {
   if (app.hasDecorator('db')) throw new Error('the db plugin is registered twice')
   const poolGuard = new PoolGuard(guardSettingsFromConfig(config), app.log.child({ component: 'pool' }))
-  const dataSource = new DataSource(dataSourceOptions(config, { entities, driver: poolGuard.driver() }))
+  const dataSource = new DataSource(dataSourceOptions(config, { entities, subscribers, driver: poolGuard.driver() }))
   await dataSource.initialize()
   app.addHook('onClose', async () => {
     await dataSource.destroy()

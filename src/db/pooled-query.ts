@@ -2,16 +2,23 @@ import type { DataSource } from 'typeorm'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
 
 /**
- * The fast read path: run one prepared statement on a connection borrowed from the pool
- * TypeORM created (wrapped by the pool guard, so its acquire deadline, validation, metrics
- * and retries still apply) and give the connection back. It skips TypeORM's QueryRunner,
+ * The fast path: run one prepared statement on a connection borrowed from the pool TypeORM
+ * created (wrapped by the pool guard, so its acquire deadline, validation, metrics and
+ * retries still apply) and give the connection back. It skips TypeORM's QueryRunner,
  * which costs a noticeable share of a one-row request (see DESIGN.md "Performance facts").
  * Only mysql2's Pool surface is used: `execute(sql, values, cb)`, which borrows, runs and
  * releases exactly once (src/pool/guarded-pool.ts).
  */
+
+/** SQL text, or mysql2's statement options (e.g. `dateStrings` to get dates as exact text). */
+export type Statement = string | { readonly sql: string; readonly dateStrings?: boolean }
+
 export interface ConnectionLender {
-  execute(sql: string, values: unknown[], callback: (err: unknown, rows?: unknown) => void): void
+  execute(statement: Statement, values: unknown[], callback: (err: unknown, rows?: unknown) => void): void
 }
+
+/** Runs one prepared statement somewhere (the pool, or the request transaction's connection); resolves to the rows. */
+export type StatementRunner = <Row = Record<string, unknown>>(statement: Statement, values: unknown[]) => Promise<Row[]>
 
 /** The pool behind an initialised DataSource: it lives as long as the DataSource, so resolve it once. */
 export function poolOf(dataSource: DataSource): ConnectionLender {
@@ -20,9 +27,14 @@ export function poolOf(dataSource: DataSource): ConnectionLender {
   return pool
 }
 
-/** Executes `sql` with bound `values` as a prepared statement on a pooled connection; resolves to the rows. */
-export function executePooled<Row>(pool: ConnectionLender, sql: string, values: unknown[]): Promise<Row[]> {
+/** Executes `statement` with bound `values` as a prepared statement on a pooled connection; resolves to the rows. */
+export function executePooled<Row>(pool: ConnectionLender, statement: Statement, values: unknown[]): Promise<Row[]> {
   return new Promise((resolve, reject) => {
-    pool.execute(sql, values, (err, rows) => (err ? reject(err) : resolve(rows as Row[])))
+    pool.execute(statement, values, (err, rows) => (err ? reject(err) : resolve(rows as Row[])))
   })
+}
+
+/** A StatementRunner on the pool: each statement borrows its own connection. */
+export function pooledRunner(pool: ConnectionLender): StatementRunner {
+  return (statement, values) => executePooled(pool, statement, values)
 }

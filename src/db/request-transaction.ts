@@ -1,6 +1,8 @@
 import createError from '@fastify/error'
 import type { FastifyBaseLogger } from 'fastify'
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm'
+import type { Statement } from './pooled-query'
+import { executeOnRunner } from './runner-execute'
 
 /**
  * The client closed the connection before its response: the transaction is rolled back.
@@ -55,6 +57,16 @@ export class RequestTransaction {
     if (this.aborted) return Promise.reject(new ClientClosedRequestError())
     this.opening ??= this.open()
     return this.opening
+  }
+
+  /**
+   * Runs one prepared statement on the transaction's connection (borrowing it and BEGINning
+   * on first use, like `manager()`), with the same abort rule as the EntityManager's queries.
+   */
+  async execute<Row>(statement: Statement, values: unknown[]): Promise<Row[]> {
+    await this.manager()
+    if (this.aborted && !this.settling) throw new ClientClosedRequestError()
+    return executeOnRunner<Row>(this.runner!, statement, values)
   }
 
   /**

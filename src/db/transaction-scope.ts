@@ -13,6 +13,7 @@ import type { EntityManager } from 'typeorm'
 import { driverErrorOf } from './driver-error'
 import { ClientClosedRequestError, RequestTransaction } from './request-transaction'
 import { joinRequestTransactions } from './join-request-transaction'
+import type { Statement } from './pooled-query'
 
 /**
  * The request-scoped transaction a route opts into with `config: { transactional: true }`:
@@ -52,6 +53,11 @@ declare module 'fastify' {
     /** The request transaction's EntityManager; only on transactional routes (or inside request.transaction). */
     tx(): Promise<EntityManager>
     /**
+     * Runs one prepared statement on the request transaction's connection, as TypeORM's
+     * query() would (logged, subscribers notified); only on transactional routes.
+     */
+    txExecute<Row = Record<string, unknown>>(statement: Statement, values: unknown[]): Promise<Row[]>
+    /**
      * Runs `work` in a transaction on the request's connection: a savepoint inside the
      * request transaction (or inside an enclosing request.transaction), else a transaction
      * of its own that commits when `work` resolves. Do not run two of them in parallel.
@@ -77,6 +83,7 @@ async function transactionScope(app: FastifyInstance) {
   app.decorateRequest(kTransaction, null)
   app.decorateRequest(kHandlerRunning, false)
   app.decorateRequest('tx', requestTx)
+  app.decorateRequest('txExecute', requestTxExecute)
   app.decorateRequest('transaction', requestTransaction)
   joinRequestTransactions(app.db, () => currentRequest.getStore()?.[kTransaction] ?? undefined)
 
@@ -171,12 +178,18 @@ const releaseLeftovers: onResponseHookHandler = async function releaseLeftovers(
 
 function requestTx(this: FastifyRequest): Promise<EntityManager> {
   const transaction = (this as ScopedRequest)[kTransaction]
-  if (!transaction) {
-    return Promise.reject(
-      new Error(`${this.routeOptions.url} is not transactional: set config.transactional or use request.transaction()`)
-    )
-  }
+  if (!transaction) return Promise.reject(notTransactional(this))
   return transaction.manager()
+}
+
+function requestTxExecute<Row>(this: FastifyRequest, statement: Statement, values: unknown[]): Promise<Row[]> {
+  const transaction = (this as ScopedRequest)[kTransaction]
+  if (!transaction) return Promise.reject(notTransactional(this))
+  return transaction.execute<Row>(statement, values)
+}
+
+function notTransactional(request: FastifyRequest): Error {
+  return new Error(`${request.routeOptions.url} is not transactional: set config.transactional or use request.transaction()`)
 }
 
 async function requestTransaction<T>(this: FastifyRequest, work: (manager: EntityManager) => Promise<T>): Promise<T> {

@@ -5,7 +5,8 @@ import type { GuardSettings } from './guard-settings'
 import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
 import { isConnectionError } from './connection-errors'
 import { instrumentConnection, runStatement, type StatementHooks } from './instrument-connection'
-import { pingWithin, statementTimeoutSql } from './validate-connection'
+import { pingWithin } from './validate-connection'
+import { sessionSetupSql } from './session-setup'
 import { idleConnections, idleCount, isGone, isMariaDb, lastActiveTime, totalConnections } from './mysql2-internals'
 import { idleToRetire } from './idle-sweeper'
 import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
@@ -248,13 +249,11 @@ export class PoolGuard extends EventEmitter {
       this.markGone(state, 'closed_by_server')
       setImmediate(() => this.pump())
     })
-    if (this.settings.statementTimeoutMs > 0) {
-      // Queued before any caller's statement, since mysql2 runs a connection's commands in order.
-      const sql = statementTimeoutSql(this.settings.statementTimeoutMs, isMariaDb(connection) !== false)
-      originals.query.call(connection, sql, (err: unknown) => {
-        if (err) this.logger.warn({ err }, 'could not set the statement timeout on a new connection')
-      })
-    }
+    // Queued before any caller's statement, since mysql2 runs a connection's commands in order.
+    const sql = sessionSetupSql(this.settings.statementTimeoutMs, isMariaDb(connection) !== false)
+    originals.query.call(connection, sql, (err: unknown) => {
+      if (err) this.logger.warn({ err }, 'could not set up the session of a new connection (time zone, statement timeout)')
+    })
   }
 
   private afterStatement(connection: PoolConnection, state: ConnectionState, err: unknown, result: unknown): void {

@@ -19,10 +19,3 @@ export function pingWithin(connection: PoolConnection, timeoutMs: number, done: 
     finish(false)
   }
 }
-
-/** The statement that makes the server itself stop a runaway query, for the server's flavour. */
-export function statementTimeoutSql(statementTimeoutMs: number, mariaDb: boolean): string {
-  return mariaDb
-    ? `SET SESSION max_statement_time = ${statementTimeoutMs / 1000}` // seconds, fractional
-    : `SET SESSION max_execution_time = ${Math.round(statementTimeoutMs)}` // milliseconds, SELECT only
-}

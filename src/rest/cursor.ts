@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { bindValueFromCursor, cursorValueOf } from './column-kinds'
 import { invalidQuery } from './query-errors'
 import type { RestField } from './resource-model'
 
@@ -8,7 +7,9 @@ import type { RestField } from './resource-model'
  * base64url JSON followed by a checksum over the values and the sort order they belong to.
  * A cursor that was edited, truncated or reused with another `orderby` is a 400. The checksum
  * is not a secret signature: a forged cursor gets no further than a well-formed one, because
- * every value is type-checked against its column and bound, never spliced into SQL.
+ * every value is checked by its column's codec (type, range, format) and bound, never spliced
+ * into SQL. A cursor holds raw database values (exact DECIMAL text, DATETIME with microseconds,
+ * an ENUM's position), so the keyset comparison is the database's own ordering.
  */
 export interface KeyColumn {
   field: RestField
@@ -27,7 +28,11 @@ function checksum(signature: string, payload: string): string {
 }
 
 export function encodeCursor(keys: KeyColumn[], signature: string, row: Record<string, unknown>): string {
-  const payload = Buffer.from(JSON.stringify(keys.map((key) => cursorValueOf(row[key.rowKey])))).toString('base64url')
+  const values = keys.map((key) => {
+    const raw = row[key.rowKey]
+    return raw === null || raw === undefined ? null : key.field.codec.toCursor(raw)
+  })
+  const payload = Buffer.from(JSON.stringify(values)).toString('base64url')
   return `${payload}.${checksum(signature, payload)}`
 }
 
@@ -47,7 +52,7 @@ export function decodeCursor(keys: KeyColumn[], signature: string, cursor: strin
   return keys.map((key, index) => {
     const value = values[index]
     if (value === null && key.field.nullable) return null
-    const bound = bindValueFromCursor(key.field.kind, value)
+    const bound = value === null ? undefined : key.field.codec.fromCursor(value)
     if (bound === undefined || bound === null) invalidQuery('querystring.cursor', 'is not a valid cursor')
     return bound
   })

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { EntityEvents, needsEntityEvents } from './entity-events'
+import { rowSourceFor } from './row-source'
 import { createBodySchema, entitySchema, patchBodySchema, replaceBodySchema } from './json-schemas'
 import { registerReadRoutes } from './read-routes'
 import { buildResourceModel } from './resource-model'
@@ -19,11 +21,15 @@ export default async function restRoutes(app: FastifyInstance, { entities }: Res
   for (const entity of entities) {
     if (getRestResource(entity) === undefined) continue
     const model = buildResourceModel(app.db.getMetadata(entity))
-    for (const schema of [entitySchema(model), createBodySchema(model), replaceBodySchema(model), patchBodySchema(model)]) {
-      app.addSchema(schema)
-    }
-    const reader = new ResourceReader(app.db, model)
-    registerReadRoutes(app, model, reader)
-    registerWriteRoutes(app, model, reader)
+    // Only the bodies of exposed operations: a generated client would type bodies nobody can send.
+    app.addSchema(entitySchema(model))
+    if (model.operations.has('create')) app.addSchema(createBodySchema(model))
+    if (model.operations.has('replace')) app.addSchema(replaceBodySchema(model))
+    if (model.operations.has('update')) app.addSchema(patchBodySchema(model))
+    const events = needsEntityEvents(app.db, model.metadata) ? new EntityEvents(app.db, model) : undefined
+    const source = rowSourceFor(app.db, events)
+    const reader = new ResourceReader(model, source)
+    registerReadRoutes(app, model, reader, source)
+    registerWriteRoutes(app, model, reader, events)
   }
 }

@@ -1,14 +1,17 @@
-import { filterValueSchemaOf, nullableSchema, type JsonSchema } from './column-kinds'
+import type { JsonSchema } from './kinds'
 import type { ResourceModel, RestField } from './resource-model'
 
 /**
  * Entity -> JSON Schema, as pure functions of the resource model. The same schemas drive
- * ajv validation, fast-json-stringify serialisation and the OpenAPI document.
+ * ajv validation, fast-json-stringify serialisation and the OpenAPI document. Columns of an
+ * embedded object (`address.city`) nest as they do in the entity.
  */
 
 /** Most rows one list page returns; `limit` defaults to DEFAULT_LIST_LIMIT. */
 export const MAX_LIST_LIMIT = 100
 export const DEFAULT_LIST_LIMIT = 20
+/** Largest `offset`; deeper pages are for the cursor. */
+export const MAX_LIST_OFFSET = 1_000_000
 /** Longest `in`/`nin` list text and cursor accepted, so a query string cannot grow SQL without bound. */
 export const MAX_LIST_TEXT_LENGTH = 4_000
 export const MAX_CURSOR_LENGTH = 2_000
@@ -20,12 +23,53 @@ export const schemaIds = (model: ResourceModel) => ({
   patch: `${model.name}Patch`
 })
 
-function fieldSchema(field: RestField): JsonSchema {
+/** Adds NULL to a value schema, the way ajv, fast-json-stringify and @fastify/swagger all read it. */
+export function nullableSchema(schema: JsonSchema): JsonSchema {
+  if (schema.type === undefined) return schema // untyped: any JSON, null included
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type]
+  const nullable: JsonSchema = { ...schema, type: [...types, 'null'] }
+  if (Array.isArray(schema.enum)) nullable.enum = [...schema.enum, null]
+  return nullable
+}
+
+export function fieldSchema(field: RestField): JsonSchema {
   return field.nullable ? nullableSchema(field.valueSchema) : field.valueSchema
 }
 
-function propertiesOf(fields: RestField[]): Record<string, JsonSchema> {
-  return Object.fromEntries(fields.map((field) => [field.name, fieldSchema(field)]))
+interface ObjectShape {
+  /** Only request bodies are closed: a response may carry fields a later version adds. */
+  closed: boolean
+  required?: (field: RestField) => boolean
+  /** PATCH: an embedded object, when sent, must change at least one of its fields. */
+  nonEmpty?: boolean
+}
+
+/** Properties of an object whose fields may be dotted paths into embedded objects. */
+function objectOf(fields: readonly RestField[], shape: ObjectShape, prefix = ''): JsonSchema {
+  const properties: Record<string, JsonSchema> = {}
+  const required: string[] = []
+  const groups = new Map<string, RestField[]>()
+  for (const field of fields) {
+    const rest = field.name.slice(prefix.length)
+    const dot = rest.indexOf('.')
+    if (dot === -1) {
+      properties[rest] = fieldSchema(field)
+      if (shape.required?.(field)) required.push(rest)
+    } else {
+      const name = rest.slice(0, dot)
+      groups.set(name, [...(groups.get(name) ?? []), field])
+    }
+  }
+  for (const [name, members] of groups) {
+    const nested = objectOf(members, shape, `${prefix}${name}.`)
+    properties[name] = nested
+    if (Array.isArray(nested.required) && nested.required.length > 0) required.push(name)
+  }
+  const schema: JsonSchema = { type: 'object', properties }
+  if (shape.closed) schema.additionalProperties = false
+  if (required.length > 0) schema.required = required
+  if (shape.nonEmpty) schema.minProperties = 1
+  return schema
 }
 
 /**
@@ -33,48 +77,30 @@ function propertiesOf(fields: RestField[]): Record<string, JsonSchema> {
  * and fast-json-stringify leaves out what a row does not carry.
  */
 export function entitySchema(model: ResourceModel): JsonSchema {
-  return {
-    $id: schemaIds(model).entity,
-    title: model.name,
-    type: 'object',
-    properties: propertiesOf(model.readable)
-  }
+  return { $id: schemaIds(model).entity, title: model.name, ...objectOf(model.readable, { closed: false }) }
 }
 
-/** POST body: writable fields; those without a default, not nullable and not generated are required. */
+/** POST body: creatable fields; those without a default, not nullable and not generated are required. */
 export function createBodySchema(model: ResourceModel): JsonSchema {
   return {
     $id: schemaIds(model).create,
     title: `${model.name} to create`,
-    type: 'object',
-    additionalProperties: false,
-    properties: propertiesOf(model.writable),
-    required: model.writable.filter((field) => !field.optionalOnCreate).map((field) => field.name)
+    ...objectOf(model.creatable, { closed: true, required: (field) => !field.optionalOnCreate })
   }
 }
 
-/** PUT body: a full replacement, so every writable field must be sent (nullable ones may be null). */
+/** PUT body: a full replacement, so every updatable field must be sent (nullable ones may be null). */
 export function replaceBodySchema(model: ResourceModel): JsonSchema {
   return {
     $id: schemaIds(model).replace,
     title: `${model.name} replacement`,
-    type: 'object',
-    additionalProperties: false,
-    properties: propertiesOf(model.writable),
-    required: model.writable.map((field) => field.name)
+    ...objectOf(model.updatable, { closed: true, required: () => true })
   }
 }
 
-/** PATCH body: any non-empty subset of the writable fields. */
+/** PATCH body: any non-empty subset of the updatable fields. */
 export function patchBodySchema(model: ResourceModel): JsonSchema {
-  return {
-    $id: schemaIds(model).patch,
-    title: `${model.name} changes`,
-    type: 'object',
-    additionalProperties: false,
-    minProperties: 1,
-    properties: propertiesOf(model.writable)
-  }
+  return { $id: schemaIds(model).patch, title: `${model.name} changes`, ...objectOf(model.updatable, { closed: true, nonEmpty: true }) }
 }
 
 export function paramsSchema(model: ResourceModel): JsonSchema {
@@ -86,7 +112,35 @@ export function paramsSchema(model: ResourceModel): JsonSchema {
   }
 }
 
-/** Schema of one `where.<field>.<op>` value; `in`/`nin` lists are split and typed by the list grammar. */
+/** A route that takes no query parameters still says so: an unknown one is a 400, not ignored. */
+export const NO_QUERY_SCHEMA: JsonSchema = { type: 'object', additionalProperties: false, properties: {} }
+
+function fieldsParameter(model: ResourceModel): JsonSchema {
+  return {
+    type: 'string',
+    maxLength: 2_000,
+    description: `comma-separated fields to return, of: ${model.readable.map((field) => field.name).join(', ')}`
+  }
+}
+
+/** GET by id: only `fields=`. */
+export function getQuerySchema(model: ResourceModel): JsonSchema {
+  return { type: 'object', additionalProperties: false, properties: { fields: fieldsParameter(model) } }
+}
+
+/** What one filter value must look like, for the parameter's description in OpenAPI. */
+function describeValue(field: RestField): string {
+  const schema = field.valueSchema
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.join(', ')}`
+  if (schema.type === 'integer') return `an integer from ${schema.minimum} to ${schema.maximum}`
+  const detail = typeof schema.description === 'string' ? schema.description : (schema.format ?? schema.type)
+  return `${field.codec.kind} (${detail})`
+}
+
+/**
+ * Schema of one `where.<field>.<op>` value. Query values are text, validated and converted by
+ * the column's codec (src/rest/list-grammar.ts) so a list item and a scalar follow one rule.
+ */
 function filterValueSchema(field: RestField, op: string): JsonSchema {
   switch (op) {
     case 'isNull':
@@ -96,12 +150,12 @@ function filterValueSchema(field: RestField, op: string): JsonSchema {
       return {
         type: 'string',
         maxLength: MAX_LIST_TEXT_LENGTH,
-        description: `comma-separated ${field.name} values (${op === 'in' ? 'IN' : 'NOT IN'})`
+        description: `comma-separated ${field.name} values (${op === 'in' ? 'IN' : 'NOT IN'}), each ${describeValue(field)}`
       }
     case 'like':
-      return { type: 'string', maxLength: 1_000, description: `SQL LIKE pattern on ${field.name} (% and _ are wildcards)` }
+      return { type: 'string', maxLength: 1_000, description: `SQL LIKE pattern on ${field.name} (% and _ are wildcards, \\ escapes)` }
     default:
-      return { ...filterValueSchemaOf(field.kind, field.valueSchema), description: `${field.name} ${op}` }
+      return { type: 'string', maxLength: 1_000, description: `${field.name} ${op}: ${describeValue(field)}` }
   }
 }
 
@@ -122,12 +176,8 @@ export function listQuerySchema(model: ResourceModel): JsonSchema {
     }
   }
   properties.limit = { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT }
-  properties.offset = { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 }
-  properties.fields = {
-    type: 'string',
-    maxLength: 1_000,
-    description: `comma-separated fields to return, of: ${model.readable.map((field) => field.name).join(', ')}`
-  }
+  properties.offset = { type: 'integer', minimum: 0, maximum: MAX_LIST_OFFSET, default: 0 }
+  properties.fields = fieldsParameter(model)
   properties.totalCount = { type: 'boolean', description: 'true sets X-Total-Count to the number of matching rows' }
   properties.cursor = {
     type: 'string',

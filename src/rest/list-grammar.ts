@@ -1,13 +1,15 @@
-import { bindValueOf, parseListItem, type FilterOp } from './column-kinds'
+import { unicodeProblem } from './kinds/codec'
+import type { FilterOp } from './kinds'
 import { DEFAULT_LIST_LIMIT } from './json-schemas'
 import { invalidQuery as invalid } from './query-errors'
 import type { ResourceModel, RestField } from './resource-model'
 
 /**
  * The list query-string grammar (DESIGN.md "REST contract") turned into a typed request.
- * ajv has already rejected unknown keys and typed scalar values against the schema from
- * json-schemas.ts; this adds what a schema cannot say: `in` lists, `fields=`, and keeping
- * the `orderby.*` keys in URL order (Fastify's parser keeps keys in the order they came).
+ * ajv has already rejected unknown keys and checked the shape of each value against the
+ * schema from json-schemas.ts; every filter value — a scalar or one item of an `in` list —
+ * is then read by the column's codec, so one rule decides what a value of that column is.
+ * `orderby.*` keys keep their URL order (Fastify's parser keeps keys in the order they came).
  */
 export interface FilterTerm {
   field: RestField
@@ -22,11 +24,12 @@ export interface SortTerm {
 }
 
 export interface ListRequest {
+  /** In a canonical order (by field, then op), so equal filters in any URL order share one statement. */
   filters: FilterTerm[]
   sort: SortTerm[]
   limit: number
   offset: number
-  /** Fields to return; undefined means every readable field. */
+  /** Fields to return, in declaration order; undefined means every readable field. */
   fields?: RestField[]
   totalCount: boolean
   cursor?: string
@@ -35,22 +38,22 @@ export interface ListRequest {
 /** Most values one `in`/`nin` list may carry. */
 export const MAX_LIST_ITEMS = 100
 
-type KeyMeaning = { kind: 'where'; field: RestField; op: FilterOp } | { kind: 'orderby'; field: RestField }
+type KeyMeaning = { kind: 'where'; field: RestField; op: FilterOp; rank: number } | { kind: 'orderby'; field: RestField }
 
 /** Query key -> meaning, built once per entity so a request does no string surgery to read its keys. */
 export function listKeyTable(model: ResourceModel): Map<string, KeyMeaning> {
   const table = new Map<string, KeyMeaning>()
+  let rank = 0
   for (const field of model.filterable) {
-    for (const op of field.ops) table.set(`where.${field.name}.${op}`, { kind: 'where', field, op })
+    for (const op of field.ops) table.set(`where.${field.name}.${op}`, { kind: 'where', field, op, rank: rank++ })
   }
   for (const field of model.sortable) table.set(`orderby.${field.name}`, { kind: 'orderby', field })
   return table
 }
 
 export function parseListQuery(
-  model: ResourceModel,
   keyTable: Map<string, KeyMeaning>,
-  readableByName: Map<string, RestField>,
+  readable: readonly RestField[],
   query: Record<string, unknown>
 ): ListRequest {
   const request: ListRequest = {
@@ -60,6 +63,7 @@ export function parseListQuery(
     offset: (query.offset as number | undefined) ?? 0,
     totalCount: query.totalCount === true
   }
+  const ranked: Array<[number, FilterTerm]> = []
   for (const key in query) {
     const meaning = keyTable.get(key)
     if (meaning === undefined) continue
@@ -67,10 +71,11 @@ export function parseListQuery(
     if (meaning.kind === 'orderby') {
       request.sort.push({ field: meaning.field, descending: raw === 'desc' })
     } else {
-      request.filters.push({ field: meaning.field, op: meaning.op, value: filterValue(key, meaning.field, meaning.op, raw) })
+      ranked.push([meaning.rank, { field: meaning.field, op: meaning.op, value: filterValue(key, meaning.field, meaning.op, raw) }])
     }
   }
-  if (typeof query.fields === 'string') request.fields = parseFields(query.fields, readableByName)
+  request.filters = ranked.sort((a, b) => a[0] - b[0]).map(([, term]) => term)
+  if (typeof query.fields === 'string') request.fields = parseFields(query.fields, readable)
   if (typeof query.cursor === 'string') {
     if (request.offset !== 0) invalid('querystring.offset', 'cannot be combined with cursor')
     request.cursor = query.cursor
@@ -80,26 +85,38 @@ export function parseListQuery(
 
 function filterValue(key: string, field: RestField, op: FilterOp, raw: unknown): unknown {
   if (op === 'isNull') return raw
+  if (op === 'like') {
+    const problem = unicodeProblem(raw as string)
+    if (problem) invalid(`querystring.${key}`, problem)
+    return raw
+  }
   if (op === 'in' || op === 'nin') return parseList(key, field, raw as string)
-  return bindValueOf(field.kind, raw)
+  return bindValue(key, field, raw as string)
+}
+
+/** One query-string value through the column's codec: parsed, checked, converted to its bind value. */
+function bindValue(key: string, field: RestField, text: string, item?: string): unknown {
+  const { codec } = field
+  const value = codec.parseText(text)
+  const problem = value === undefined ? `is not a ${codec.kind} value` : codec.problemWith(value)
+  if (problem) invalid(`querystring.${key}`, item === undefined ? problem : `item "${item}" ${problem}`)
+  return codec.toDatabase(value)
 }
 
 function parseList(key: string, field: RestField, text: string): unknown[] {
   const items = text.split(',')
   if (items.length > MAX_LIST_ITEMS) invalid(`querystring.${key}`, `must list at most ${MAX_LIST_ITEMS} values`)
-  return items.map((item) => {
-    const value = parseListItem(field.kind, field.valueSchema, item)
-    if (value === undefined) invalid(`querystring.${key}`, `"${item.slice(0, 50)}" is not a valid ${field.name} value`)
-    return value
-  })
+  return items.map((item) => bindValue(key, field, item, item.slice(0, 50)))
 }
 
-function parseFields(text: string, readableByName: Map<string, RestField>): RestField[] {
-  const names = text.split(',')
-  const fields = [...new Set(names)].map((name) => {
-    const field = readableByName.get(name)
-    if (!field) invalid('querystring.fields', `"${name.slice(0, 50)}" is not a readable field`)
-    return field
-  })
+/** `fields=b,a` and `fields=a,b` name the same columns; declaration order keeps them one statement. */
+export function parseFields(text: string, readable: readonly RestField[]): RestField[] {
+  const names = new Set(text.split(','))
+  const fields = readable.filter((field) => names.has(field.name) || names.has(field.name.split('.')[0]))
+  for (const name of names) {
+    if (!readable.some((field) => field.name === name || field.name.startsWith(name + '.'))) {
+      invalid('querystring.fields', `"${name.slice(0, 50)}" is not a readable field; readable: ${readable.map((field) => field.name).join(', ')}`)
+    }
+  }
   return fields
 }

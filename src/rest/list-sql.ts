@@ -1,3 +1,4 @@
+import type { Statement } from '../db/pooled-query'
 import { quoteIdentifier } from './naming'
 import { sortSignature, type KeyColumn } from './cursor'
 import type { FilterTerm, ListRequest } from './list-grammar'
@@ -12,6 +13,10 @@ import { rowMapperOf, type RowMapper } from './row-mapper'
 export interface ListPlan {
   /** SELECT for a first page (no cursor): `... LIMIT ? OFFSET ?`. */
   sql: string
+  /** The same, as a statement that reads dates as exact text. */
+  page: Statement
+  /** The fields each row answers. */
+  fields: readonly RestField[]
   countSql: string
   /** Sort keys plus the primary key as tie-breaker, in ORDER BY order. */
   keys: KeyColumn[]
@@ -51,13 +56,22 @@ function shapeOf(request: ListRequest): string {
   shape += '|'
   for (const filter of request.filters) {
     shape += `${filter.field.name}.${filter.op}`
-    if (Array.isArray(filter.value)) shape += `#${filter.value.length}`
+    if (Array.isArray(filter.value)) shape += `#${paddedLength(filter.value.length)}`
     else if (filter.op === 'isNull') shape += filter.value ? '+' : '-'
     shape += ';'
   }
   shape += '|'
   for (const term of request.sort) shape += `${term.field.name}${term.descending ? '-' : '+'};`
   return shape
+}
+
+/**
+ * `in`/`nin` lists are padded to the next power of two (by repeating their last value, which
+ * changes nothing), so lists of 1..100 values make 8 statements per shape instead of 100:
+ * each distinct statement is prepared on the server, and their number is bounded there.
+ */
+function paddedLength(length: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, length)))
 }
 
 function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
@@ -67,12 +81,15 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
   for (const key of keys) {
     if (!selected.includes(key.field)) columns.push(`${key.field.sqlColumn} AS ${quoteIdentifier(key.rowKey)}`)
   }
-  const conditions = request.filters.map(conditionOf)
+  const conditions = [model.scope.sql, ...request.filters.map(conditionOf)].filter(Boolean)
   const whereSql = conditions.join(' AND ')
   const orderSql = keys.map((key) => `${key.field.sqlColumn} ${key.descending ? 'DESC' : 'ASC'}`).join(', ')
   const selectFrom = `SELECT ${columns.join(', ')} FROM ${model.sqlTable}`
+  const sql = `${selectFrom}${whereSql ? ` WHERE ${whereSql}` : ''} ORDER BY ${orderSql} LIMIT ? OFFSET ?`
   return {
-    sql: `${selectFrom}${whereSql ? ` WHERE ${whereSql}` : ''} ORDER BY ${orderSql} LIMIT ? OFFSET ?`,
+    sql,
+    page: { sql, dateStrings: true },
+    fields: selected,
     countSql: `SELECT COUNT(*) AS ${quoteIdentifier('total')} FROM ${model.sqlTable}${whereSql ? ` WHERE ${whereSql}` : ''}`,
     keys,
     signature: sortSignature(keys),
@@ -97,36 +114,46 @@ function keyColumnsOf(model: ResourceModel, request: ListRequest, selected: Set<
 
 function conditionOf(filter: FilterTerm): string {
   const column = filter.field.sqlColumn
+  const value = placeholderOf(filter.field)
   switch (filter.op) {
     case 'eq':
-      return `${column} = ?`
+      return `${column} = ${value}`
     case 'neq':
-      return `${column} <> ?`
+      return `${column} <> ${value}`
     case 'gt':
-      return `${column} > ?`
+      return `${column} > ${value}`
     case 'gte':
-      return `${column} >= ?`
+      return `${column} >= ${value}`
     case 'lt':
-      return `${column} < ?`
+      return `${column} < ${value}`
     case 'lte':
-      return `${column} <= ?`
+      return `${column} <= ${value}`
     case 'like':
       return `${column} LIKE ?`
     case 'in':
     case 'nin':
-      return `${column} ${filter.op === 'in' ? 'IN' : 'NOT IN'} (${(filter.value as unknown[]).map(() => '?').join(', ')})`
+      return `${column} ${filter.op === 'in' ? 'IN' : 'NOT IN'} (${new Array(paddedLength((filter.value as unknown[]).length)).fill(value).join(', ')})`
     case 'isNull':
       return filter.value ? `${column} IS NULL` : `${column} IS NOT NULL`
   }
 }
 
-/** Bind values of the filters, in the order conditionOf placed their `?`. */
-export function filterValues(request: ListRequest): unknown[] {
-  const values: unknown[] = []
+/** A bound value where the column is compared with it (a DECIMAL needs a cast to compare exactly). */
+function placeholderOf(field: RestField): string {
+  return field.codec.placeholder ?? '?'
+}
+
+/** Bind values of the entity's row scope and the filters, in the order their `?` appear. */
+export function filterValues(model: ResourceModel, request: ListRequest): unknown[] {
+  const values: unknown[] = [...model.scope.values]
   for (const filter of request.filters) {
     if (filter.op === 'isNull') continue
-    if (Array.isArray(filter.value)) values.push(...filter.value)
-    else values.push(filter.value)
+    if (!Array.isArray(filter.value)) {
+      values.push(filter.value)
+      continue
+    }
+    values.push(...filter.value)
+    for (let i = filter.value.length; i < paddedLength(filter.value.length); i++) values.push(filter.value[filter.value.length - 1])
   }
   return values
 }
@@ -164,7 +191,7 @@ function keysetCondition(keys: KeyColumn[], cursorValues: unknown[]): string {
   for (let i = 0; i < keys.length; i++) {
     const after = afterCondition(keys[i], cursorValues[i])
     if (after === undefined) continue
-    const equalities = keys.slice(0, i).map((key, j) => (cursorValues[j] === null ? `${key.field.sqlColumn} IS NULL` : `${key.field.sqlColumn} = ?`))
+    const equalities = keys.slice(0, i).map((key, j) => (cursorValues[j] === null ? `${key.field.sqlColumn} IS NULL` : `${key.field.sqlColumn} = ${placeholderOf(key.field)}`))
     disjuncts.push([...equalities, after].join(' AND '))
   }
   return disjuncts.length ? disjuncts.map((part) => `(${part})`).join(' OR ') : '1 = 0'
@@ -175,6 +202,7 @@ function afterCondition(key: KeyColumn, value: unknown): string | undefined {
   const column = key.field.sqlColumn
   if (cannotFollow(key, value)) return undefined
   if (value === null) return `${column} IS NOT NULL`
-  if (!key.descending) return `${column} > ?`
-  return key.field.nullable ? `(${column} < ? OR ${column} IS NULL)` : `${column} < ?`
+  const bound = placeholderOf(key.field)
+  if (!key.descending) return `${column} > ${bound}`
+  return key.field.nullable ? `(${column} < ${bound} OR ${column} IS NULL)` : `${column} < ${bound}`
 }

@@ -1,25 +1,28 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { executePooled, poolOf } from '../db/pooled-query'
 import { NotFoundError } from '../http/errors'
 import { decodeCursor, encodeCursor } from './cursor'
-import { listKeyTable, parseListQuery } from './list-grammar'
+import { parseId } from './ids'
+import { listKeyTable, parseFields, parseListQuery } from './list-grammar'
 import { afterCursorQuery, filterValues, ListPlanner } from './list-sql'
-import { listQuerySchema, listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
+import { getQuerySchema, listQuerySchema, listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
 import { noneMatchHits } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
-import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
+import type { RowSource } from './row-source'
+import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
 
-type IdRequest = FastifyRequest<{ Params: { id: number | string } }>
+type IdRequest = FastifyRequest<{ Params: { id: unknown }; Querystring: { fields?: string } }>
 type ListRequestOf = FastifyRequest<{ Querystring: Record<string, unknown> }>
 
 /**
  * GET /<path> and GET /<path>/:id on the fast path: SQL prepared once per entity (per list
- * shape), run with `executePooled` on the pool TypeORM created, rows written by the route's
- * response schema. No QueryBuilder and no metadata lookups per request.
+ * shape, per `fields=` set), run with `executePooled` on the pool TypeORM created, rows
+ * converted by each column's codec and written by the route's response schema. No
+ * QueryBuilder and no metadata lookups per request.
  */
-export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader) {
+export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, source: RowSource) {
   const ids = schemaIds(model)
+  const versioned = model.version !== undefined
   if (model.operations.has('get')) {
     app.get(
       `${model.path}/:id`,
@@ -28,16 +31,20 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           tags: [model.name],
           summary: `Get one ${model.name} by ${model.primary.name}`,
           params: paramsSchema(model),
+          querystring: getQuerySchema(model),
+          ...(versioned && { headers: conditionalHeaders('if-none-match') }),
           response: {
-            200: { $ref: `${ids.entity}#`, description: `the ${model.name}`, headers: { etag: RESPONSE_HEADERS.etag } },
-            304: { type: 'null', description: 'Not Modified: If-None-Match matched the current ETag' },
-            ...problemResponses(400, 404)
+            200: { $ref: `${ids.entity}#`, description: `the ${model.name}`, ...(versioned && { headers: { etag: RESPONSE_HEADERS.etag } }) },
+            ...(versioned && { 304: { type: 'null', description: 'Not Modified: If-None-Match matched the current ETag' } }),
+            ...problemResponses(400, 404, 503)
           }
         }
       },
       async function getOne(request: IdRequest, reply: FastifyReply) {
-        const row = await reader.findById(request.params.id)
-        if (row === undefined) throw new NotFoundError(`${model.name} ${request.params.id} does not exist`)
+        const id = parseId(model, request.params.id)
+        const fields = request.query.fields === undefined ? undefined : parseFields(request.query.fields, model.readable)
+        const row = await reader.findById(id, fields)
+        if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
         const etag = reader.etagOf(row)
         if (etag !== undefined) {
           reply.header('etag', etag)
@@ -51,8 +58,6 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
   if (model.operations.has('list')) {
     const planner = new ListPlanner(model)
     const keyTable = listKeyTable(model)
-    const readableByName = new Map(model.readable.map((field) => [field.name, field]))
-    const pool = poolOf(app.db)
     app.get(
       model.path,
       {
@@ -66,14 +71,14 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
               description: 'one page of rows',
               headers: { link: RESPONSE_HEADERS.link, 'x-total-count': RESPONSE_HEADERS.totalCount }
             },
-            ...problemResponses(400)
+            ...problemResponses(400, 503)
           }
         }
       },
       async function list(request: ListRequestOf, reply: FastifyReply) {
-        const query = parseListQuery(model, keyTable, readableByName, request.query)
+        const query = parseListQuery(keyTable, model.readable, request.query)
         const plan = planner.planFor(query)
-        const values = filterValues(query)
+        const values = filterValues(model, query)
         let sql = plan.sql
         let keysetValues: unknown[] = []
         if (query.cursor !== undefined) {
@@ -84,17 +89,20 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
         // One row more than asked tells whether a next page exists without a second query.
         // LIMIT/OFFSET are bound as text: MySQL 8 refuses the DOUBLE mysql2 sends for a JS number there.
         const pageValues = [...values, ...keysetValues, String(query.limit + 1), String(query.offset)]
-        const [rows, count] = await Promise.all([
-          executePooled<Record<string, unknown>>(pool, sql, pageValues),
-          query.totalCount ? executePooled<{ total: number | string }>(pool, plan.countSql, values) : undefined
-        ])
-        if (count !== undefined) reply.header('x-total-count', String(count[0].total))
-        if (rows.length > query.limit) {
-          rows.length = query.limit
-          const cursor = encodeCursor(plan.keys, plan.signature, rows[rows.length - 1])
-          reply.header('link', `<${nextPageUrl(request.url, cursor)}>; rel="next"`)
-        }
-        return plan.mapRows(rows)
+        return source.read(async (access) => {
+          const [rows, count] = await Promise.all([
+            access.run(query.cursor === undefined ? plan.page : { sql, dateStrings: true }, pageValues),
+            query.totalCount ? access.run<{ total: number | string }>(plan.countSql, values) : undefined
+          ])
+          if (count !== undefined) reply.header('x-total-count', String(count[0].total))
+          if (rows.length > query.limit) {
+            rows.length = query.limit
+            // The cursor holds raw values, so it is taken before the rows are turned into JSON.
+            const cursor = encodeCursor(plan.keys, plan.signature, rows[rows.length - 1])
+            reply.header('link', `<${nextPageUrl(request.url, cursor)}>; rel="next"`)
+          }
+          return access.json(rows, plan.fields, plan.mapRows)
+        })
       }
     )
   }

@@ -1,59 +1,89 @@
-import type { DataSource } from 'typeorm'
-import { executePooled, poolOf, type ConnectionLender } from '../db/pooled-query'
+import type { Statement } from '../db/pooled-query'
 import { quoteIdentifier } from './naming'
+import { etagOf } from './preconditions'
 import type { ResourceModel, RestField } from './resource-model'
 import { rowMapperOf, type RowMapper } from './row-mapper'
-import { etagOf } from './preconditions'
+import type { RowAccess, RowSource } from './row-source'
 
-/** Row property the version is read into when the version is not a readable field. */
+/** Row property the version is also read into, for the ETag, whether or not it is a selected field. */
 const HIDDEN_VERSION_KEY = '_version'
 
+/** Distinct `fields=` sets kept per entity; past this the cache starts over. */
+const MAX_CACHED_SELECTIONS = 200
+
+/** What one set of fields reads: the select list, and how its rows become JSON. */
+export interface Selection {
+  fields: readonly RestField[]
+  /** `col AS name, ...`, usable after SELECT and after INSERT ... RETURNING. */
+  columns: string
+  mapRows: RowMapper
+  byId: Statement
+  /** The same, locking the row until the transaction ends (a write's read of the row it changes). */
+  byIdForUpdate: Statement
+}
+
+type Row = Record<string, unknown>
+
 /**
- * Reads one entity row by primary key on the fast path: the SELECT and the row mapping are
- * built once, here, from metadata; a request only binds its id.
+ * Reads rows of one entity by primary key on the fast path: the SELECT and the row mapping
+ * are built once per set of fields, here, from metadata; a request only binds its id. The
+ * version is always read too, under a key the response schema leaves out, so every answer
+ * has its ETag whatever `fields=` selects.
  */
 export class ResourceReader {
-  private readonly pool: ConnectionLender
-  private readonly byIdSql: string
-  private readonly mapRows: RowMapper
-  private readonly versionKey?: string
-  /** Properties a write's RETURNING clause must bring back to answer like findById. */
-  readonly returnedProperties: string[]
-  /** [key in the answered row, column in the RETURNING row] */
-  private readonly returnedKeys: Array<[string, string]>
+  private readonly selections = new Map<string, Selection>()
 
-  constructor(dataSource: DataSource, model: ResourceModel) {
-    this.pool = poolOf(dataSource)
-    const columns = model.readable.map((field) => `${field.sqlColumn} AS ${quoteIdentifier(field.name)}`)
-    const returned: Array<[string, RestField]> = model.readable.map((field) => [field.name, field])
-    if (model.version) {
-      const versionReadable = model.readable.includes(model.version)
-      this.versionKey = versionReadable ? model.version.name : HIDDEN_VERSION_KEY
-      if (!versionReadable) {
-        columns.push(`${model.version.sqlColumn} AS ${quoteIdentifier(HIDDEN_VERSION_KEY)}`)
-        returned.push([HIDDEN_VERSION_KEY, model.version])
-      }
+  constructor(
+    private readonly model: ResourceModel,
+    private readonly source: RowSource
+  ) {}
+
+  /** The select list and row mapping for `fields` (every readable field when undefined). */
+  selection(fields?: readonly RestField[]): Selection {
+    const key = fields ? fields.map((field) => field.name).join(',') : '*'
+    let selection = this.selections.get(key)
+    if (selection === undefined) {
+      if (this.selections.size >= MAX_CACHED_SELECTIONS) this.selections.clear()
+      selection = this.buildSelection(fields ?? this.model.readable)
+      this.selections.set(key, selection)
     }
-    this.returnedProperties = returned.map(([, field]) => field.name)
-    this.returnedKeys = returned.map(([key, field]) => [key, field.column])
-    this.byIdSql = `SELECT ${columns.join(', ')} FROM ${model.sqlTable} WHERE ${model.primary.sqlColumn} = ? LIMIT 1`
-    this.mapRows = rowMapperOf(model.readable)
+    return selection
   }
 
-  async findById(id: unknown): Promise<Record<string, unknown> | undefined> {
-    const rows = await executePooled<Record<string, unknown>>(this.pool, this.byIdSql, [id])
-    return rows.length === 0 ? undefined : this.mapRows(rows)[0]
+  /** One row by key as JSON, or undefined; `access` defaults to a read of its own (a write passes its transaction's). */
+  findById(id: unknown, fields?: readonly RestField[], access?: RowAccess): Promise<Row | undefined> {
+    const read = async (on: RowAccess) => {
+      const selection = this.selection(fields)
+      const rows = await on.run<Row>(selection.byId, [...this.model.scope.values, id])
+      return rows.length === 0 ? undefined : (await on.json(rows, selection.fields, selection.mapRows))[0]
+    }
+    return access ? read(access) : this.source.read(read)
   }
 
-  /** A row a RETURNING clause gave back (keyed by column), shaped as findById shapes it. */
-  fromReturned(raw: Record<string, unknown>): Record<string, unknown> {
-    const row: Record<string, unknown> = {}
-    for (const [key, column] of this.returnedKeys) row[key] = raw[column]
-    return this.mapRows([row])[0]
+  /** One row by key as the database holds it (not mapped), locked for the rest of the transaction. */
+  async lockRawById(id: unknown, access: RowAccess): Promise<Row | undefined> {
+    const rows = await access.run<Row>(this.selection().byIdForUpdate, [...this.model.scope.values, id])
+    return rows[0]
   }
 
   /** The row's ETag, or undefined for an entity without a version column. */
-  etagOf(row: Record<string, unknown>): string | undefined {
-    return this.versionKey === undefined ? undefined : etagOf(row[this.versionKey])
+  etagOf(row: Row): string | undefined {
+    return this.model.version === undefined ? undefined : etagOf(row[HIDDEN_VERSION_KEY])
+  }
+
+  private buildSelection(fields: readonly RestField[]): Selection {
+    const { model } = this
+    const columns = fields.map((field) => `${field.sqlColumn} AS ${quoteIdentifier(field.name)}`)
+    if (model.version) columns.push(`${model.version.sqlColumn} AS ${quoteIdentifier(HIDDEN_VERSION_KEY)}`)
+    const where = [model.scope.sql, `${model.primary.sqlColumn} = ?`].filter(Boolean).join(' AND ')
+    const columnList = columns.join(', ')
+    const select = `SELECT ${columnList} FROM ${model.sqlTable} WHERE ${where} LIMIT 1`
+    return {
+      fields,
+      columns: columnList,
+      mapRows: rowMapperOf(fields),
+      byId: { sql: select, dateStrings: true },
+      byIdForUpdate: { sql: `${select} FOR UPDATE`, dateStrings: true }
+    }
   }
 }

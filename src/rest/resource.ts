@@ -6,19 +6,27 @@
  */
 export type RestOperation = 'list' | 'get' | 'create' | 'update' | 'replace' | 'delete'
 
+/** A property of the entity, or a column inside an embedded one (`address.city`). */
+export type FieldName<T> = (keyof T & string) | `${keyof T & string}.${string}`
+
 export interface RestResourceOptions<T> {
   /** URL segment; defaults to the plural kebab-case of the class name (`BookReview` -> `book-reviews`). */
   path?: string
   /** Fields returned and selectable with `fields=`; defaults to every column. */
-  readable?: Array<keyof T & string>
+  readable?: Array<FieldName<T>>
   /** Fields a client may send in POST/PUT/PATCH bodies. */
-  writable: Array<keyof T & string>
+  writable: Array<FieldName<T>>
   /** Fields usable in `where.<field>.<op>`; the ops allowed follow from the column type. */
-  filterable: Array<keyof T & string>
+  filterable: Array<FieldName<T>>
   /** Fields usable in `orderby.<field>`. */
-  sortable: Array<keyof T & string>
+  sortable: Array<FieldName<T>>
   /** Operations exposed; defaults to all six. */
   operations?: RestOperation[]
+  /**
+   * PATCH, PUT and DELETE must carry If-Match (428 without it), so no client can overwrite a
+   * change it has not seen. Needs a `@VersionColumn`.
+   */
+  requireIfMatch?: boolean
 }
 
 const resources = new WeakMap<Function, RestResourceOptions<any>>()

@@ -1,132 +1,160 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { In, type FindOptionsWhere, type ObjectLiteral } from 'typeorm'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
-import { NotFoundError, PreconditionFailedError } from '../http/errors'
-import { strictBodyTypes } from './body-types'
-import { FastInserter, fastInsertApplies } from './fast-insert'
-import { updateDateStamp } from '../db/update-date-stamp'
-import { paramsSchema, schemaIds } from './json-schemas'
+import { NotFoundError, PreconditionFailedError, PreconditionRequiredError, ValidationFailedError } from '../http/errors'
+import { bodyValues, type FieldValue } from './body-values'
+import type { EntityEvents } from './entity-events'
+import { parseId } from './ids'
+import { NO_QUERY_SCHEMA, paramsSchema, schemaIds } from './json-schemas'
 import { ifMatchVersions } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
-import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
+import { poolAccess, transactionAccess, type RowAccess } from './row-source'
+import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
+import { MAX_IF_MATCH_TAGS, WriteStatements } from './write-sql'
 
 type Body = Record<string, unknown>
-type WriteGeneric = { Params: { id: number | string }; Body: Body }
-type WriteRequest = FastifyRequest<WriteGeneric>
+type Row = Record<string, unknown>
+type WriteRequest = FastifyRequest<{ Params: { id: unknown }; Body: Body }>
+
+/** What an INSERT, UPDATE or DELETE answers (mysql2's ResultSetHeader). */
+interface WriteResult {
+  affectedRows: number
+  insertId: number
+}
 
 /**
- * POST, PATCH, PUT and DELETE through TypeORM's repository (so transformers, the version
- * column and the update-date column behave as TypeORM defines them), each answered with the
- * row as the fast read path returns it, so a write and a later GET show the same JSON.
+ * POST, PATCH, PUT and DELETE with SQL written once per shape from the entity's metadata
+ * (write-sql.ts), values checked and converted by each column's codec (body-values.ts), and
+ * every answer read back exactly as GET shows it. A write that takes more than one statement
+ * runs in the request transaction on one connection (src/db/transaction-scope.ts), so the
+ * answer is the row as *that* request wrote it and nothing is committed before the response
+ * is ready: PATCH and PUT always (UPDATE, then SELECT), POST where the server cannot answer
+ * an INSERT with its row (MySQL). On MariaDB, POST is one `INSERT ... RETURNING`.
+ *
+ * An entity with listeners or subscribers gets TypeORM's entity events around the same SQL
+ * (entity-events.ts): BeforeInsert/AfterInsert, BeforeUpdate/AfterUpdate with the row as it
+ * was, BeforeRemove/AfterRemove (or the soft-remove pair), each in the request transaction.
  */
-export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader) {
-  const repository = app.db.getRepository<ObjectLiteral>(model.entity)
+export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, events: EntityEvents | undefined) {
   const ids = schemaIds(model)
   const entityRef = { $ref: `${ids.entity}#` }
   const params = paramsSchema(model)
   const tags = [model.name]
-  const preValidation = strictBodyTypes(model)
+  const versioned = model.version !== undefined
+  const etagHeader = versioned ? { etag: RESPONSE_HEADERS.etag } : {}
+  const pooled = poolAccess(app.db)
+  // MariaDB >= 10.5 returns the stored row from the INSERT itself (RETURNING): one round trip.
+  const insertReturnsRow = (app.db.driver as MysqlDriver).isReturningSqlSupported('insert')
+  const selection = reader.selection()
+  const statements = new WriteStatements(model, insertReturnsRow ? selection.columns : undefined)
+  const requireIfMatch = model.requireIfMatch
 
-  const sendAnswer = (reply: FastifyReply, row: Record<string, unknown>, status: number) => {
+  const sendRow = (reply: FastifyReply, row: Row, status: number) => {
     const etag = reader.etagOf(row)
     if (etag !== undefined) reply.header('etag', etag)
     return reply.code(status).send(row)
   }
 
-  /** Answers with the row as stored, read back on the fast path. */
-  const sendRow = async (reply: FastifyReply, id: unknown, status: number) => {
-    const row = await reader.findById(id)
-    // Only reachable if the row vanished between the write and the read: a concurrent DELETE.
-    if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} was deleted concurrently`)
-    return sendAnswer(reply, row, status)
+  /** The row's current state explains a conditional write that touched nothing: 404, or 412 with the current ETag. */
+  const explainNothingWritten = async (reply: FastifyReply, id: unknown, access: RowAccess): Promise<never> => {
+    const current = await reader.findById(id, [model.primary], { ...access, json: (rows, _fields, mapRows) => mapRows(rows) })
+    if (current === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
+    const etag = reader.etagOf(current)
+    if (etag !== undefined) reply.header('etag', etag)
+    throw new PreconditionFailedError(`${model.name} ${String(id)} has changed: If-Match does not match its current ETag ${etag ?? ''}`.trim())
   }
 
-  /** 404 when the row is missing, else 412: the only reasons a keyed conditional write touches nothing. */
-  const explainNoRowAffected = async (id: unknown): Promise<never> => {
-    if ((await reader.findById(id)) === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
-    throw new PreconditionFailedError(`${model.name} ${String(id)} has changed: If-Match does not match its current ETag`)
-  }
-
-  /** The row's key plus what If-Match demands of its version; undefined when If-Match can never hold. */
-  const keyedWhere = (request: WriteRequest): FindOptionsWhere<ObjectLiteral> | undefined => {
-    const where: FindOptionsWhere<ObjectLiteral> = { [model.primary.name]: request.params.id }
+  /** The versions If-Match allows; undefined for none given or `*`. An empty list can never match. */
+  const versionsOf = (request: WriteRequest): number[] | undefined => {
     const header = request.headers['if-match']
-    if (header === undefined) return where
+    if (header === undefined) {
+      if (requireIfMatch) throw new PreconditionRequiredError(`writes to ${model.name} need If-Match with the row's current ETag`)
+      return undefined
+    }
     const versions = ifMatchVersions(header)
-    if (versions === 'any') return where
-    if (model.version === undefined || versions.length === 0) return undefined
-    where[model.version.name] = versions.length === 1 ? versions[0] : In(versions)
-    return where
+    if (versions === 'any') return undefined
+    if (!versioned) {
+      throw new ValidationFailedError('headers.if-match: this resource has no ETag, so If-Match can only be *', [
+        { path: 'headers.if-match', message: `can only be * (${model.name} has no version column)` }
+      ])
+    }
+    if (versions.length > MAX_IF_MATCH_TAGS) {
+      throw new ValidationFailedError(`headers.if-match lists more than ${MAX_IF_MATCH_TAGS} ETags`, [
+        { path: 'headers.if-match', message: `must list at most ${MAX_IF_MATCH_TAGS} ETags` }
+      ])
+    }
+    return versions
   }
-
-  // MariaDB >= 10.5 returns the stored row from the INSERT itself (RETURNING): one round trip.
-  const insertReturnsRow = (app.db.driver as MysqlDriver).isReturningSqlSupported('insert')
-  const returnedProperties = [...new Set([...reader.returnedProperties, model.primary.name])]
 
   /**
-   * INSERT on the fast path where TypeORM would add nothing (src/rest/fast-insert.ts), else
-   * through TypeORM (transformers, version column, subscribers); answers the stored row,
-   * shaped as GET shapes it. TypeORM's own re-read of generated columns (updateEntity) is
-   * skipped: it hydrates an entity through a QueryBuilder, which costs more than the INSERT.
+   * For an entity with events: the row as it is now (locked until the transaction ends), as the
+   * listeners' database entity, and a copy carrying the request's values, as the entity.
    */
-  const fastInserter = fastInsertApplies(app.db, model) ? new FastInserter(app.db, model, returnedProperties) : undefined
-
-  const insertRow = async (values: Body): Promise<{ id: unknown; row?: Record<string, unknown> }> => {
-    if (fastInserter) {
-      const raw = await fastInserter.insert(values)
-      return { id: raw[model.primary.column], row: reader.fromReturned(raw) }
-    }
-    // An entity instance, not the plain body: TypeORM calls entity listeners only on instances.
-    const insert = repository.createQueryBuilder().insert().values(repository.create(values)).updateEntity(false)
-    if (insertReturnsRow) {
-      const result = await insert.returning(returnedProperties).execute()
-      const raw = (result.raw as Array<Record<string, unknown>>)[0]
-      return { id: raw[model.primary.column], row: reader.fromReturned(raw) }
-    }
-    if (model.primaryAutoIncrement && values[model.primary.name] === undefined) {
-      const result = await insert.execute()
-      return { id: (result.raw as { insertId: number }).insertId }
-    }
-    // A key TypeORM generates itself (e.g. a uuid) is only known from its identifiers.
-    const result = await repository.insert(repository.create(values))
-    return { id: result.identifiers[0]?.[model.primary.name] ?? values[model.primary.name] }
+  const loadForEvents = async (reply: FastifyReply, id: unknown, versions: number[] | undefined, access: RowAccess, values: FieldValue[]) => {
+    const raw = await reader.lockRawById(id, access)
+    if (raw === undefined || (versions !== undefined && !versions.includes(Number(raw._version)))) return explainNothingWritten(reply, id, access)
+    const databaseEntity = events!.entityOf(raw, model.readable)
+    return { databaseEntity, entity: events!.assign(events!.entityOf(raw, model.readable), values) }
   }
 
   if (model.operations.has('create')) {
     app.post<{ Body: Body }>(
       model.path,
       {
-        preValidation,
+        // Without RETURNING, or with entity events, the INSERT and its read-back share one transaction.
+        config: { transactional: !insertReturnsRow || events !== undefined },
         schema: {
           tags,
           summary: `Create a ${model.name}`,
+          querystring: NO_QUERY_SCHEMA,
           body: { $ref: `${ids.create}#` },
           response: {
-            201: { ...entityRef, description: 'created', headers: { location: RESPONSE_HEADERS.location, etag: RESPONSE_HEADERS.etag } },
-            ...problemResponses(400, 409, 413)
+            201: { ...entityRef, description: 'created', headers: { location: RESPONSE_HEADERS.location, ...etagHeader } },
+            ...problemResponses(400, 409, 413, 415, 422, 503)
           }
         }
       },
-      async function create(request: FastifyRequest<{ Body: Body }>, reply: FastifyReply) {
-        const { id, row } = await insertRow(request.body)
-        reply.header('location', `${model.path}/${String(id)}`)
-        return row === undefined ? sendRow(reply, id, 201) : sendAnswer(reply, row, 201)
+      async function create(request, reply) {
+        let values = bodyValues(request.body, model.creatable)
+        const access = insertReturnsRow && !events ? pooled : await transactionAccess(request, events)
+        const entity = events?.assign(model.metadata.create(), values)
+        if (events) values = await events.before('Insert', access.runner!, entity!, undefined, values)
+        const insert = statements.insert(values)
+        let raw: Row | undefined
+        if (insertReturnsRow) {
+          raw = (await access.run<Row>(insert.statement, insert.values))[0]
+        } else {
+          const result = (await access.run(insert.statement, insert.values)) as unknown as WriteResult
+          raw = (await access.run<Row>(selection.byId, [...model.scope.values, insert.key ?? result.insertId]))[0]
+        }
+        if (raw === undefined) throw new NotFoundError(`the new ${model.name} could not be read back`)
+        if (events) await events.after('Insert', access.runner!, events.merge(entity!, raw, selection.fields), undefined)
+        const [row] = await access.json([raw], selection.fields, selection.mapRows)
+        reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
+        return sendRow(reply, row, 201)
       }
     )
   }
 
-  const stampUpdateDate = updateDateStamp(model.metadata)
-
   const update = async (request: WriteRequest, reply: FastifyReply) => {
-    const where = keyedWhere(request)
-    const result = where === undefined ? undefined : await repository.update(where, { ...request.body, ...stampUpdateDate })
-    if (!result?.affected) await explainNoRowAffected(request.params.id)
-    return sendRow(reply, request.params.id, 200)
+    const id = parseId(model, request.params.id)
+    const versions = versionsOf(request)
+    let values = bodyValues(request.body, model.updatable)
+    const access = await transactionAccess(request, events)
+    if (versions?.length === 0) return explainNothingWritten(reply, id, access)
+    const loaded = events ? await loadForEvents(reply, id, versions, access, values) : undefined
+    if (loaded) values = await events!.before('Update', access.runner!, loaded.entity, loaded.databaseEntity, values)
+    const { statement, values: bound } = statements.update(values, id, versions)
+    const result = (await access.run(statement, bound)) as unknown as WriteResult
+    if (result.affectedRows === 0) await explainNothingWritten(reply, id, access)
+    if (loaded) await events!.after('Update', access.runner!, loaded.entity, loaded.databaseEntity)
+    const row = await reader.findById(id, undefined, access)
+    if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
+    return sendRow(reply, row, 200)
   }
   const updateResponses = {
-    200: { ...entityRef, description: `the ${model.name} as stored`, headers: { etag: RESPONSE_HEADERS.etag } },
-    ...problemResponses(400, 404, 409, 412, 413)
+    200: { ...entityRef, description: `the ${model.name} as this request wrote it`, ...(versioned && { headers: etagHeader }) },
+    ...problemResponses(400, 404, 409, ...(versioned ? [412] : []), 413, 415, 422, ...(requireIfMatch ? [428] : []), 503)
   }
 
   // PATCH and PUT differ only in their body schema: both run `update` with what the client sent.
@@ -136,14 +164,16 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   ] as const
   for (const route of updateRoutes) {
     if (!model.operations.has(route.operation)) continue
-    app.route<WriteGeneric>({
+    app.route<{ Params: { id: unknown }; Body: Body }>({
       method: route.method,
       url: `${model.path}/:id`,
-      preValidation,
+      config: { transactional: true },
       schema: {
         tags,
-        summary: `${route.summary} (If-Match makes it conditional)`,
+        summary: versioned ? `${route.summary} (If-Match makes it conditional)` : route.summary,
         params,
+        querystring: NO_QUERY_SCHEMA,
+        ...(versioned && { headers: conditionalHeaders('if-match') }),
         body: { $ref: `${route.body}#` },
         response: updateResponses
       },
@@ -152,20 +182,35 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   }
 
   if (model.operations.has('delete')) {
-    app.delete<WriteGeneric>(
+    const event = model.deleteDate ? 'SoftRemove' : 'Remove'
+    app.delete<{ Params: { id: unknown }; Body: Body }>(
       `${model.path}/:id`,
       {
+        // One statement needs no transaction; with entity events the listeners run inside one.
+        config: { transactional: events !== undefined },
         schema: {
           tags,
-          summary: `Delete a ${model.name} (If-Match makes it conditional)`,
+          summary: `Delete a ${model.name}${model.deleteDate ? ' (a soft delete: the row is stamped and hidden)' : ''}${versioned ? ' (If-Match makes it conditional)' : ''}`,
           params,
-          response: { 204: { type: 'null', description: 'deleted' }, ...problemResponses(400, 404, 409, 412) }
+          querystring: NO_QUERY_SCHEMA,
+          ...(versioned && { headers: conditionalHeaders('if-match') }),
+          response: {
+            204: { type: 'null', description: 'deleted' },
+            ...problemResponses(400, 404, 409, ...(versioned ? [412] : []), ...(requireIfMatch ? [428] : []), 503)
+          }
         }
       },
-      async function remove(request: WriteRequest, reply: FastifyReply) {
-        const where = keyedWhere(request)
-        const result = where === undefined ? undefined : await repository.delete(where)
-        if (!result?.affected) await explainNoRowAffected(request.params.id)
+      async function remove(request, reply) {
+        const id = parseId(model, request.params.id)
+        const versions = versionsOf(request)
+        const access = events ? await transactionAccess(request, events) : pooled
+        if (versions?.length === 0) return explainNothingWritten(reply, id, access)
+        const loaded = events ? await loadForEvents(reply, id, versions, access, []) : undefined
+        if (loaded) await events!.before(event, access.runner!, loaded.entity, loaded.databaseEntity, [])
+        const { statement, values } = statements.remove(id, versions)
+        const result = (await access.run(statement, values)) as unknown as WriteResult
+        if (result.affectedRows === 0) await explainNothingWritten(reply, id, access)
+        if (loaded) await events!.after(event, access.runner!, loaded.entity, loaded.databaseEntity)
         return reply.code(204).send()
       }
     )

@@ -38,12 +38,12 @@ export default async function orderRoutes(app: FastifyInstance) {
     {
       config: { transactional: true },
       schema: {
-        tags: ['orders'],
+        tags: ['Order'],
         summary: 'Place an order: lock the book, check and decrement its stock, insert the order',
         body: PlaceOrderBody,
         response: {
           201: { ...PlacedOrder, description: 'the order, placed', headers: { location: RESPONSE_HEADERS.location } },
-          ...problemResponses(400, 404),
+          ...problemResponses(400, 404, 415, 503),
           409: {
             ...problemResponses(409)[409],
             description: 'Conflict: the book has fewer copies in stock than ordered'

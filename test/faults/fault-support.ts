@@ -1,7 +1,7 @@
 import 'reflect-metadata'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config'
-import { buildApp } from '../../src/app'
+import { buildApp, type BuildAppOptions } from '../../src/app'
 import { ensureDatabase, runPendingMigrations } from '../../src/db/prepare-database'
 import { waitForIdlePool } from '../support/pool-state'
 
@@ -12,11 +12,16 @@ type Tap = { teardown(fn: () => unknown): void }
 export const FAULT_DATABASE = 'lifeguard_faults'
 
 /** The whole app on a database of the given server (a private one, for destructive cases). */
-export async function buildAppOn(t: Tap, serverUrl: string, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+export async function buildAppOn(
+  t: Tap,
+  serverUrl: string,
+  overrides: Partial<Config> = {},
+  options: BuildAppOptions = {}
+): Promise<FastifyInstance> {
   const config = { ...loadConfig({ DATABASE_URL: `${serverUrl}/${FAULT_DATABASE}`, LOG_LEVEL: 'silent' }), ...overrides }
   await ensureDatabase(config)
   await runPendingMigrations(config)
-  const app = await buildApp(config)
+  const app = await buildApp(config, options)
   t.teardown(() => app.close())
   return app
 }

@@ -23,12 +23,14 @@ export class PrivateMariaDb {
 
   private constructor(
     readonly dataDir: string,
-    readonly port: number
+    readonly port: number,
+    /** More mariadbd options, e.g. `--default-time-zone=+05:30`. */
+    private readonly serverOptions: string[]
   ) {}
 
-  static async start(t: Tap): Promise<PrivateMariaDb> {
+  static async start(t: Tap, serverOptions: string[] = []): Promise<PrivateMariaDb> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lg-mariadb-'))
-    const server = new PrivateMariaDb(dir, await freePort())
+    const server = new PrivateMariaDb(dir, await freePort(), serverOptions)
     t.teardown(async () => {
       await server.stop()
       await rm(dir, { recursive: true, force: true })
@@ -67,7 +69,8 @@ export class PrivateMariaDb {
         '--bind-address=127.0.0.1',
         '--skip-name-resolve',
         '--innodb-buffer-pool-size=32M',
-        '--max-connections=200'
+        '--max-connections=200',
+        ...this.serverOptions
       ],
       { stdio: ['ignore', log.fd, log.fd] }
     )

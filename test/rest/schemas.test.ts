@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm'
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm'
 import { Author, Book, Order } from '../../entities'
 import { RestResource } from '../../src/rest/resource'
 import { buildResourceModel } from '../../src/rest/resource-model'
@@ -16,11 +16,38 @@ class Typo {
   @Column({ type: 'varchar', length: 10 }) name: string
 }
 
-@Entity('blobs')
-@RestResource<Blob>({ writable: [], filterable: [], sortable: [] })
-class Blob {
+@Entity('places')
+@RestResource<Place>({ writable: [], filterable: [], sortable: [] })
+class Place {
   @PrimaryGeneratedColumn({ type: 'int' }) id: number
-  @Column({ type: 'json' }) data: unknown
+  @Column({ type: 'point' }) spot: unknown
+}
+
+@Entity('notes')
+@RestResource<Note>({ writable: [], filterable: [], sortable: ['text'] })
+class Note {
+  @PrimaryGeneratedColumn({ type: 'int' }) id: number
+  @Column({ type: 'text' }) text: string
+}
+
+@Entity('stamps')
+@RestResource<Stamp>({ writable: ['createdAt'], filterable: [], sortable: [] })
+class Stamp {
+  @PrimaryGeneratedColumn({ type: 'int' }) id: number
+  @CreateDateColumn({ type: 'datetime' }) createdAt: Date
+}
+
+@Entity('documents')
+@RestResource<Document>({ writable: [], filterable: ['body'], sortable: [] })
+class Document {
+  @PrimaryGeneratedColumn({ type: 'int' }) id: number
+  @Column({ type: 'json' }) body: unknown
+}
+
+@Entity('guarded')
+@RestResource<Guarded>({ writable: [], filterable: [], sortable: [], requireIfMatch: true })
+class Guarded {
+  @PrimaryGeneratedColumn({ type: 'int' }) id: number
 }
 
 @Entity('gizmo_table')
@@ -37,7 +64,7 @@ class Pair {
 }
 
 t.test('metadata -> resource model and JSON Schemas (no database)', async (t) => {
-  const metadata = await metadataOf([Author, Book, Order, Typo, Blob, Pair, Gizmo])
+  const metadata = await metadataOf([Author, Book, Order, Typo, Place, Note, Stamp, Document, Guarded, Pair, Gizmo])
   const book = buildResourceModel(metadata(Book))
   const author = buildResourceModel(metadata(Author))
   const order = buildResourceModel(metadata(Order))
@@ -48,15 +75,15 @@ t.test('metadata -> resource model and JSON Schemas (no database)', async (t) =>
   t.same([...order.operations].sort(), ['get', 'list', 'update'])
   t.same(book.filterable.find((f) => f.name === 'price')?.ops, ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin'])
   t.ok(book.filterable.find((f) => f.name === 'title')?.ops.includes('like'))
-  t.same(book.filterable.find((f) => f.name === 'createdAt')?.ops, ['eq', 'neq', 'gt', 'gte', 'lt', 'lte'])
+  t.same(book.filterable.find((f) => f.name === 'createdAt')?.ops, ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin'])
   t.ok(author.filterable.find((f) => f.name === 'bio')?.ops.includes('isNull'), 'nullable columns get isNull')
 
   const entity = entitySchema(book) as { properties: Record<string, any> }
   t.same(entity.properties.id, { type: 'integer', minimum: 0, maximum: 4294967295 })
   t.same(entity.properties.isbn, { type: 'string', maxLength: 17 })
-  t.same(entity.properties.price, { type: 'number', minimum: -1e8, exclusiveMaximum: 1e8 })
-  t.same(entity.properties.createdAt, { type: 'string', format: 'date-time' })
-  t.same((entitySchema(author) as any).properties.bio, { type: ['string', 'null'], maxLength: 65535 })
+  t.same(entity.properties.price, { type: 'number', exclusiveMinimum: -1e8, exclusiveMaximum: 1e8, description: 'DECIMAL(10,2)' })
+  t.match(entity.properties.createdAt, { type: 'string', format: 'date-time', description: /datetime\(3\)/ })
+  t.match((entitySchema(author) as any).properties.bio, { type: ['string', 'null'], maxLength: 65535 })
   t.same((entitySchema(order) as any).properties.status, { type: 'string', enum: ['placed', 'shipped', 'cancelled'] })
 
   t.same(createBodySchema(book).required, ['title', 'isbn', 'price', 'authorId'], 'stock has a default')
@@ -82,7 +109,11 @@ t.test('metadata -> resource model and JSON Schemas (no database)', async (t) =>
   t.same([...gizmo.operations], ['get'])
   t.same((paramsSchema(gizmo) as any).properties.id.pattern, '^[0-9]{1,20}$', 'BIGINT ids are digit strings')
   t.throws(() => buildResourceModel(metadata(Typo)), /Typo: filterable field "nmae" is not a column/)
-  t.throws(() => buildResourceModel(metadata(Blob)), /Blob\.data: column type "json" is not supported/)
+  t.throws(() => buildResourceModel(metadata(Place)), /Place\.spot: column type "point" is not supported/)
+  t.throws(() => buildResourceModel(metadata(Note)), /Note\.text: text columns cannot be sorted exactly/)
+  t.throws(() => buildResourceModel(metadata(Stamp)), /Stamp\.createdAt cannot be "writable": its date is stamped/)
+  t.throws(() => buildResourceModel(metadata(Document)), /Document\.body: json columns cannot be filtered/)
+  t.throws(() => buildResourceModel(metadata(Guarded)), /Guarded: requireIfMatch needs a @VersionColumn/)
   t.throws(() => buildResourceModel(metadata(Pair)), /exactly one primary column/)
 })
 
@@ -93,7 +124,8 @@ t.test('naming, preconditions and next-page URLs', async (t) => {
   t.equal(resourcePath('Box'), '/boxes')
   t.equal(resourcePath('HTTPLog'), '/http-logs')
 
-  t.same(ifMatchVersions('"3", W/"4"'), [3, 4])
+  t.same(ifMatchVersions('"3", W/"4"'), [3], 'If-Match compares strongly: a weak tag never matches')
+  t.same(ifMatchVersions('W/"1"'), [])
   t.equal(ifMatchVersions(' * '), 'any')
   t.same(ifMatchVersions('"abc"'), [])
   t.ok(noneMatchHits('W/"2"', '"2"'))

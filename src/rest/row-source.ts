@@ -1,0 +1,71 @@
+import type { FastifyRequest } from 'fastify'
+import type { DataSource, QueryRunner } from 'typeorm'
+import { executePooled, poolOf, type StatementRunner } from '../db/pooled-query'
+import { executeOnRunner } from '../db/runner-execute'
+import type { EntityEvents } from './entity-events'
+import type { RestField } from './resource-model'
+import type { RowMapper } from './row-mapper'
+
+type Row = Record<string, unknown>
+
+/** Where one read's statements run, and how its raw rows become response JSON. */
+export interface RowAccess {
+  run: StatementRunner
+  /** Raw rows (as mysql2 returns them) to JSON rows, in place. */
+  json(rows: Row[], fields: readonly RestField[], mapRows: RowMapper): Row[] | Promise<Row[]>
+  /** The QueryRunner the statements run on, when there is one (entity events need it). */
+  runner?: QueryRunner
+}
+
+/** Opens access for one read (a GET) and closes it afterwards. */
+export interface RowSource {
+  read<T>(work: (access: RowAccess) => Promise<T>): Promise<T>
+}
+
+const mapOnly: RowAccess['json'] = (rows, _fields, mapRows) => mapRows(rows)
+
+/**
+ * The fast path: each statement borrows a pooled connection and gives it back, rows are
+ * mapped by the columns' codecs. For entities with listeners or subscribers, a read runs on
+ * one QueryRunner instead — so TypeORM's query events fire — and AfterLoad runs on the rows.
+ */
+export function rowSourceFor(dataSource: DataSource, events: EntityEvents | undefined): RowSource {
+  if (!events) {
+    const access = poolAccess(dataSource)
+    return { read: (work) => work(access) }
+  }
+  return {
+    async read(work) {
+      const runner = dataSource.createQueryRunner()
+      try {
+        return await work(runnerAccess(runner, events))
+      } finally {
+        await runner.release()
+      }
+    }
+  }
+}
+
+/** Access on a QueryRunner (a request transaction's, or one of its own), with entity events when the entity has them. */
+export function runnerAccess(runner: QueryRunner, events: EntityEvents | undefined): RowAccess {
+  return {
+    runner,
+    run: (statement, values) => executeOnRunner(runner, statement, values),
+    json: events ? (rows, fields, mapRows) => events.afterLoad(runner, rows, fields, mapRows) : mapOnly
+  }
+}
+
+/** Access on the pool, without entity events (the fast path of a single-statement write). */
+export function poolAccess(dataSource: DataSource): RowAccess {
+  const pool = poolOf(dataSource)
+  return { run: (statement, values) => executePooled(pool, statement, values), json: mapOnly }
+}
+
+/**
+ * Access on the request transaction (src/db/transaction-scope.ts): statements run on its
+ * connection — with the transaction's abort rule — and entity events get its QueryRunner.
+ */
+export async function transactionAccess(request: FastifyRequest, events: EntityEvents | undefined): Promise<RowAccess> {
+  const runner = (await request.tx()).queryRunner!
+  return { ...runnerAccess(runner, events), run: request.txExecute.bind(request) as StatementRunner }
+}
