@@ -56,7 +56,14 @@ type RaisedError = Error & {
   retryAfterSeconds?: unknown
 }
 
-type AjvError = { instancePath: string; message?: string; params?: Record<string, unknown> }
+type AjvError = {
+  instancePath: string
+  keyword?: string
+  message?: string
+  params?: Record<string, unknown>
+  /** With ajv's `verbose` (src/http/validation.ts): the schema the failing keyword sits in. */
+  parentSchema?: { 'x-hints'?: Record<string, string> }
+}
 
 export const INTERNAL_DETAIL = 'an unexpected error occurred; it has been logged'
 
@@ -90,7 +97,24 @@ export function fieldErrors(context: string | undefined, validation: AjvError[])
     const segments = [context ?? 'request', ...error.instancePath.split('/').filter(Boolean)]
     const named = error.params?.additionalProperty ?? error.params?.missingProperty
     if (typeof named === 'string') segments.push(named)
-    const message = error.params?.additionalProperty ? 'is not allowed' : (error.message ?? 'is invalid')
-    return { path: segments.join('.'), message }
+    return { path: segments.join('.'), message: messageOf(error) }
   })
+}
+
+/** ajv's message, said so that it tells the client how to fix the request. */
+function messageOf(error: AjvError): string {
+  const params = error.params ?? {}
+  if (typeof params.additionalProperty === 'string') {
+    // A schema may say what is allowed instead, by key prefix (the list grammar does: src/rest/json-schemas.ts).
+    const hints = error.parentSchema?.['x-hints'] ?? {}
+    const prefix = Object.keys(hints)
+      .filter((candidate) => params.additionalProperty!.toString().startsWith(candidate))
+      .sort((a, b) => b.length - a.length)[0]
+    return prefix === undefined ? 'is not allowed' : `is not allowed; ${hints[prefix]}`
+  }
+  if (Array.isArray(params.allowedValues)) return `must be one of: ${params.allowedValues.map(String).join(', ')}`
+  if (error.keyword === 'type' && (typeof params.type === 'string' || Array.isArray(params.type))) {
+    return `must be ${String(params.type).split(',').join(' or ')}`
+  }
+  return error.message ?? 'is invalid'
 }

@@ -16,7 +16,8 @@ type CompilerOptions = Parameters<NonNullable<ValidatorFactory>>[1] & { customOp
 type RouteSchema = { schema: Record<string, unknown>; method: string; url: string; httpPart?: string }
 type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null }
 
-const BASE_OPTIONS = { removeAdditional: false, useDefaults: true, allErrors: false }
+// verbose: errors carry their schema, so a message can quote the schema's own hints (x-hints).
+const BASE_OPTIONS = { removeAdditional: false, useDefaults: true, allErrors: false, verbose: true }
 
 const INTEGER_TEXT = /^-?[0-9]{1,20}$/
 const NUMBER_TEXT = /^-?[0-9]{1,400}(\.[0-9]{1,400})?$/
@@ -40,11 +41,13 @@ export function partAwareValidators(): NonNullable<ValidatorFactory> {
 }
 
 /**
- * ajv-formats' date-time accepts a leap second (23:59:60, which MariaDB cannot store) and any
+ * Also registers `x-hints`. ajv-formats' date-time accepts a leap second (23:59:60, which MariaDB cannot store) and any
  * offset up to ±23:59; Lifeguard's is the one its DATETIME columns use (src/rest/kinds/temporal.ts).
  */
 function strictDateTime(ajv: Ajv): void {
   ajv.addFormat('date-time', { type: 'string', validate: (text: string) => typeof parseDateTime(text) !== 'string' })
+  // Hints for error messages (what is allowed instead of an unknown key); they validate nothing.
+  ajv.addKeyword({ keyword: 'x-hints', schemaType: 'object' })
 }
 
 /** Wraps a query/params/headers validator so numeric properties must be plain decimal text first. */

@@ -184,7 +184,18 @@ export function listQuerySchema(model: ResourceModel): JsonSchema {
     maxLength: MAX_CURSOR_LENGTH,
     description: 'opaque position from a previous page\'s Link rel="next"; do not build it yourself'
   }
-  return { type: 'object', additionalProperties: false, properties }
+  return { type: 'object', additionalProperties: false, properties, 'x-hints': listHints(model) }
+}
+
+/** What an unknown list key could have been, by key prefix (fieldErrors in src/http quotes the longest match). */
+function listHints(model: ResourceModel): Record<string, string> {
+  const hints: Record<string, string> = {
+    '': `the list takes where.<field>.<op>, orderby.<field>, limit, offset, fields, totalCount and cursor`,
+    'where.': `filterable fields: ${model.filterable.map((field) => field.name).join(', ') || 'none'}`,
+    'orderby.': `sortable fields: ${model.sortable.map((field) => field.name).join(', ') || 'none'}`
+  }
+  for (const field of model.filterable) hints[`where.${field.name}.`] = `${field.name} takes the ops ${field.ops.join(', ')}`
+  return hints
 }
 
 export function listResponseSchema(model: ResourceModel): JsonSchema {
