@@ -1,13 +1,13 @@
-import path from 'node:path'
 import type { MixedList, EntitySchema } from 'typeorm'
 import type { MysqlDataSourceOptions } from 'typeorm/driver/mysql/MysqlDataSourceOptions'
 import type { Config } from '../config'
+import { migrationFiles, projectLayout } from './migration-files'
 import { entities as domainEntities, subscribers as domainSubscribers } from '../../entities'
 
 type EntityList = MixedList<Function | string | EntitySchema>
 
-/** Where the CLI writes migrations and where the app finds them, as .ts (dev, tests) or .js (dist). */
-export const MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations')
+/** Where this code runs from (sources or dist/), for finding migrations. */
+const LAYOUT = projectLayout(__dirname)
 
 export interface DatabaseTarget {
   type: 'mysql' | 'mariadb'
@@ -55,7 +55,8 @@ export function dataSourceOptions(
     ...target,
     entities: extra.entities ?? domainEntities,
     subscribers: extra.subscribers ?? domainSubscribers,
-    migrations: [path.join(MIGRATIONS_DIR, '*.{ts,js}')],
+    // Only files that exist in migrations/ (migration-files.ts): never a stale copy left in dist/.
+    migrations: migrationFiles(LAYOUT),
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
