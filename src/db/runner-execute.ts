@@ -10,12 +10,12 @@ interface StatementConnection {
  * Runs one statement as a *prepared* statement on a QueryRunner's connection — inside its
  * transaction — the way TypeORM's own `queryRunner.query()` runs SQL: the DataSource's logger
  * sees it, subscribers get beforeQuery/afterQuery, and a failure is a QueryFailedError. What
- * TypeORM's query() cannot do is pass mysql2 statement options (dates as exact text) and
- * reuse a server-side prepared statement; the generated REST routes need both.
+ * TypeORM's query() cannot do is reuse a server-side prepared statement (it sends text), and
+ * read values in the binary protocol the fast paths' row mapping is written for.
  */
 export async function executeOnRunner<Row>(runner: QueryRunner, statement: Statement, values: unknown[]): Promise<Row[]> {
   const connection = (await runner.connect()) as StatementConnection
-  const sql = typeof statement === 'string' ? statement : statement.sql
+  const sql = statement
   const { logger } = runner.connection
   logger.logQuery(sql, values, runner)
   await runner.broadcaster.broadcast('BeforeQuery', sql, values)

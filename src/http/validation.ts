@@ -1,6 +1,7 @@
 import { AjvCompiler } from '@fastify/ajv-compiler'
 import type Ajv from 'ajv'
 import type { FastifyServerOptions } from 'fastify'
+import { DECIMAL_NUMBER_TEXT, INTEGER_TEXT } from '../rest/kinds/codec'
 import { parseDateTime } from '../rest/kinds/temporal'
 
 /**
@@ -19,8 +20,6 @@ type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null }
 // verbose: errors carry their schema, so a message can quote the schema's own hints (x-hints).
 const BASE_OPTIONS = { removeAdditional: false, useDefaults: true, allErrors: false, verbose: true }
 
-const INTEGER_TEXT = /^-?[0-9]{1,20}$/
-const NUMBER_TEXT = /^-?[0-9]{1,400}(\.[0-9]{1,400})?$/
 
 export function partAwareValidators(): NonNullable<ValidatorFactory> {
   const compilerPool = AjvCompiler()
@@ -85,7 +84,7 @@ function numericProperties(schema: Record<string, unknown>): Array<[string, RegE
   for (const [name, property] of Object.entries(properties)) {
     const types = Array.isArray(property.type) ? property.type : [property.type]
     if (types.includes('integer')) numeric.push([name, INTEGER_TEXT])
-    else if (types.includes('number')) numeric.push([name, NUMBER_TEXT])
+    else if (types.includes('number')) numeric.push([name, DECIMAL_NUMBER_TEXT])
   }
   return numeric
 }

@@ -1,5 +1,5 @@
-import type { Statement } from '../db/pooled-query'
 import { quoteIdentifier } from './naming'
+import { selectedAs } from './select-list'
 import { sortSignature, type KeyColumn } from './cursor'
 import type { FilterTerm, ListRequest } from './list-grammar'
 import type { ResourceModel, RestField } from './resource-model'
@@ -13,8 +13,6 @@ import { rowMapperOf, type RowMapper } from './row-mapper'
 export interface ListPlan {
   /** SELECT for a first page (no cursor): `... LIMIT ? OFFSET ?`. */
   sql: string
-  /** The same, as a statement that reads dates as exact text. */
-  page: Statement
   /** The fields each row answers. */
   fields: readonly RestField[]
   countSql: string
@@ -77,9 +75,9 @@ function paddedLength(length: number): number {
 function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
   const selected = request.fields ?? model.readable
   const keys = keyColumnsOf(model, request, new Set(selected))
-  const columns = selected.map((field) => `${field.sqlColumn} AS ${quoteIdentifier(field.name)}`)
+  const columns = selected.map((field) => selectedAs(field, field.name))
   for (const key of keys) {
-    if (!selected.includes(key.field)) columns.push(`${key.field.sqlColumn} AS ${quoteIdentifier(key.rowKey)}`)
+    if (!selected.includes(key.field)) columns.push(selectedAs(key.field, key.rowKey))
   }
   const conditions = [model.scope.sql, ...request.filters.map(conditionOf)].filter(Boolean)
   const whereSql = conditions.join(' AND ')
@@ -88,7 +86,6 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
   const sql = `${selectFrom}${whereSql ? ` WHERE ${whereSql}` : ''} ORDER BY ${orderSql} LIMIT ? OFFSET ?`
   return {
     sql,
-    page: { sql, dateStrings: true },
     fields: selected,
     countSql: `SELECT COUNT(*) AS ${quoteIdentifier('total')} FROM ${model.sqlTable}${whereSql ? ` WHERE ${whereSql}` : ''}`,
     keys,

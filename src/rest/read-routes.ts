@@ -91,7 +91,7 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
         const pageValues = [...values, ...keysetValues, String(query.limit + 1), String(query.offset)]
         return source.read(async (access) => {
           const [rows, count] = await Promise.all([
-            access.run(query.cursor === undefined ? plan.page : { sql, dateStrings: true }, pageValues),
+            access.run(sql, pageValues),
             query.totalCount ? access.run<{ total: number | string }>(plan.countSql, values) : undefined
           ])
           if (count !== undefined) reply.header('x-total-count', String(count[0].total))

@@ -1,5 +1,6 @@
 import type { Statement } from '../db/pooled-query'
 import { quoteIdentifier } from './naming'
+import { selectedAs } from './select-list'
 import { etagOf } from './preconditions'
 import type { ResourceModel, RestField } from './resource-model'
 import { rowMapperOf, type RowMapper } from './row-mapper'
@@ -73,7 +74,7 @@ export class ResourceReader {
 
   private buildSelection(fields: readonly RestField[]): Selection {
     const { model } = this
-    const columns = fields.map((field) => `${field.sqlColumn} AS ${quoteIdentifier(field.name)}`)
+    const columns = fields.map((field) => selectedAs(field, field.name))
     if (model.version) columns.push(`${model.version.sqlColumn} AS ${quoteIdentifier(HIDDEN_VERSION_KEY)}`)
     const where = [model.scope.sql, `${model.primary.sqlColumn} = ?`].filter(Boolean).join(' AND ')
     const columnList = columns.join(', ')
@@ -82,8 +83,8 @@ export class ResourceReader {
       fields,
       columns: columnList,
       mapRows: rowMapperOf(fields),
-      byId: { sql: select, dateStrings: true },
-      byIdForUpdate: { sql: `${select} FOR UPDATE`, dateStrings: true }
+      byId: select,
+      byIdForUpdate: `${select} FOR UPDATE`
     }
   }
 }

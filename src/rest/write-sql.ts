@@ -55,7 +55,7 @@ export class WriteStatements {
       const assignments = values.map((each) => `${each.field.sqlColumn} = ?`)
       if (model.version) assignments.push(`${model.version.sqlColumn} = ${model.version.sqlColumn} + 1`)
       if (model.updateDate) assignments.push(`${model.updateDate.sqlColumn} = ${now(model.updateDate)}`)
-      return { sql: `UPDATE ${model.sqlTable} SET ${assignments.join(', ')} WHERE ${this.keyed(versions)}` }
+      return `UPDATE ${model.sqlTable} SET ${assignments.join(', ')} WHERE ${this.keyed(versions)}`
     })
     return { statement, values: [...values.map((each) => each.value), ...model.scope.values, id, ...(versions ?? [])] }
   }
@@ -64,12 +64,12 @@ export class WriteStatements {
   remove(id: unknown, versions: number[] | undefined): BoundStatement {
     const { model } = this
     const statement = cached(this.deletes, versions?.length ?? -1, () => {
-      if (!model.deleteDate) return { sql: `DELETE FROM ${model.sqlTable} WHERE ${this.keyed(versions)}` }
+      if (!model.deleteDate) return `DELETE FROM ${model.sqlTable} WHERE ${this.keyed(versions)}`
       // As TypeORM's softDelete: the stamp, a version bump and the update date.
       const stamps = [`${model.deleteDate.sqlColumn} = ${now(model.deleteDate)}`]
       if (model.version) stamps.push(`${model.version.sqlColumn} = ${model.version.sqlColumn} + 1`)
       if (model.updateDate) stamps.push(`${model.updateDate.sqlColumn} = ${now(model.updateDate)}`)
-      return { sql: `UPDATE ${model.sqlTable} SET ${stamps.join(', ')} WHERE ${this.keyed(versions)}` }
+      return `UPDATE ${model.sqlTable} SET ${stamps.join(', ')} WHERE ${this.keyed(versions)}`
     })
     return { statement, values: [...model.scope.values, id, ...(versions ?? [])] }
   }
@@ -89,7 +89,7 @@ export class WriteStatements {
     if (model.createDate) fixed(model.createDate, now(model.createDate))
     if (model.updateDate) fixed(model.updateDate, now(model.updateDate))
     const returning = this.returning ? ` RETURNING ${this.returning}` : ''
-    return { sql: `INSERT INTO ${model.sqlTable} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})${returning}`, dateStrings: true }
+    return `INSERT INTO ${model.sqlTable} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})${returning}`
   }
 
   /** The row's key, its scope, and what If-Match demands of its version. */

@@ -47,8 +47,10 @@ export interface ColumnCodec {
   problemWith(value: unknown): string | undefined
   /** A JSON value that passed problemWith, as the bind parameter for a write or a filter. */
   toDatabase(value: unknown): unknown
-  /** A non-null value as mysql2 returns it (prepared statement, dateStrings) as its JSON value. */
+  /** A non-null value as mysql2 returns it (prepared statement, binary protocol) as its JSON value. */
   fromDatabase(raw: unknown): unknown
+  /** How a SELECT reads the column when not as itself (a DATETIME(6) as text: a JS Date keeps milliseconds only). */
+  readExpression?(sqlColumn: string): string
   /** Set when fromDatabase must see NULL too (a transformer's from() may map it, as TypeORM lets it). */
   readonly mapsNull?: boolean
   /** A query-string value as a JSON value of the column, or undefined when the text is not one. */
@@ -88,3 +90,6 @@ export function unicodeProblem(value: string): string | undefined {
 
 /** Decimal digits only, an optional minus: the one rule for integers in URLs (no `0x10`, ` 2`, `+2`, `2e0`). */
 export const INTEGER_TEXT = /^-?[0-9]{1,20}$/
+
+/** The same for other numbers: digits with an optional fraction (no exponent, no `Infinity`). */
+export const DECIMAL_NUMBER_TEXT = /^-?[0-9]{1,400}(\.[0-9]{1,400})?$/

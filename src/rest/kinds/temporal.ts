@@ -1,16 +1,17 @@
 import { ORDERED_OPS, type ColumnCodec } from './codec'
 
 /**
- * DATE, TIME, DATETIME and TIMESTAMP as exact text. mysql2 is asked for dates as strings
- * (dateStrings) on the fast paths, so no value passes through a JS Date, which keeps only
- * milliseconds and reads zone-less text in the process's local zone. Every session runs with
- * time_zone '+00:00' (src/pool), so what is bound and what CURRENT_TIMESTAMP writes are UTC.
+ * DATE, TIME, DATETIME and TIMESTAMP, exactly. Values are bound as UTC text; every session
+ * runs with time_zone '+00:00' (src/pool), so what is bound, what CURRENT_TIMESTAMP writes and
+ * what mysql2 reads (with timezone 'Z') are all UTC. mysql2 reads a DATE or a DATETIME into a
+ * JS Date, which keeps milliseconds only: a column with more fractional digits is selected as
+ * text instead (readExpression), and a Date is only ever read through its UTC fields.
  */
 
 const DATE_TEXT = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/
 /** RFC 3339 date-time; seconds 60 and offsets beyond real-world zones are refused below. */
 const DATE_TIME_TEXT = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(Z|([+-])([0-9]{2}):([0-9]{2}))$/
-/** How mysql2 hands over a DATETIME/TIMESTAMP with dateStrings, and how a cursor keeps it. */
+/** How a DATETIME/TIMESTAMP is selected as text (readExpression) and how a cursor keeps it. */
 const DATABASE_DATE_TIME = /^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?$/
 /** MySQL TIME: [-][h]hh:mm:ss[.ffffff], up to 838:59:59.999999 either way. */
 const TIME_TEXT = /^(-?)([0-9]{2,3}):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,9}))?$/
@@ -85,11 +86,13 @@ export function dateTimeCodec(precision: number | undefined, timestamp: boolean)
     schema: { type: 'string', format: 'date-time', description: `${typeName}, answered in UTC with ${digits} fractional digits` },
     ops: ORDERED_OPS,
     sortable: true,
+    ...(digits > 3 && { readExpression: (column: string) => `DATE_FORMAT(${column}, '%Y-%m-%d %H:%i:%s.%f')` }),
     problemWith,
     toDatabase: (value) => (parseDateTime(value as string) as ParsedDateTime).utc,
-    fromDatabase: (raw) => isoOf(String(raw), digits),
+    // A Date (at most 3 digits) goes straight to its ISO text: this runs for every row answered.
+    fromDatabase: (raw) => (raw instanceof Date ? isoOfDate(raw, digits) : isoOf(String(raw), digits)),
     parseText: (text) => text,
-    toCursor: (raw) => String(raw),
+    toCursor: (raw) => databaseText(raw),
     fromCursor: (value) => {
       if (typeof value !== 'string' || !DATABASE_DATE_TIME.test(value)) return undefined
       const canonical = normaliseDatabaseDateTime(value)
@@ -98,7 +101,18 @@ export function dateTimeCodec(precision: number | undefined, timestamp: boolean)
   }
 }
 
-/** `YYYY-MM-DD HH:MM:SS[.f]` (as mysql2 gives it) -> RFC 3339 UTC with exactly `digits` fractional digits. */
+/** A DATETIME as mysql2 hands it over (a Date, or text from readExpression) as `YYYY-MM-DD HH:MM:SS[.f]`. */
+export function databaseText(raw: unknown): string {
+  return raw instanceof Date ? raw.toISOString().slice(0, 23).replace('T', ' ') : String(raw)
+}
+
+/** A Date (UTC) as RFC 3339 with `digits` (at most 3) fractional digits. */
+function isoOfDate(date: Date, digits: number): string {
+  const iso = date.toISOString()
+  return digits === 3 ? iso : iso.slice(0, digits === 0 ? 19 : 20 + digits) + 'Z'
+}
+
+/** `YYYY-MM-DD HH:MM:SS[.f]` -> RFC 3339 UTC with exactly `digits` fractional digits. */
 export function isoOf(databaseText: string, digits: number): string {
   const [date, time = '00:00:00'] = databaseText.split(' ')
   const [clock, fraction = ''] = time.split('.')
@@ -129,11 +143,16 @@ export function dateCodec(): ColumnCodec {
     sortable: true,
     problemWith,
     toDatabase: (value) => value,
-    fromDatabase: (raw) => String(raw),
+    // mysql2 reads a DATE at midnight UTC (timezone 'Z'): its UTC date is the stored one.
+    fromDatabase: (raw) => dateText(raw),
     parseText: (text) => text,
-    toCursor: (raw) => String(raw),
+    toCursor: (raw) => dateText(raw),
     fromCursor: (value) => (problemWith(value) === undefined ? value : undefined)
   }
+}
+
+function dateText(raw: unknown): string {
+  return raw instanceof Date ? raw.toISOString().slice(0, 10) : String(raw)
 }
 
 /** The largest TIME magnitude, in microseconds: 838:59:59.999999. */

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer'
 import type { Driver } from 'typeorm'
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata'
 import { ApplyValueTransformers } from 'typeorm/util/ApplyValueTransformers'
-import { NO_OPS, type ColumnCodec, type JsonSchema } from './codec'
+import { DECIMAL_NUMBER_TEXT, NO_OPS, type ColumnCodec, type JsonSchema } from './codec'
 import { parseDateTime } from './temporal'
 import { asTypeOrmReads } from './typeorm-reads'
 
@@ -36,6 +36,7 @@ export function transformedCodec(base: ColumnCodec, column: ColumnMetadata, driv
     ops: scalar ? (type === 'string' ? base.ops : base.ops.filter((op) => op !== 'like')) : NO_OPS,
     sortable: base.sortable,
     placeholder: base.placeholder,
+    readExpression: base.readExpression,
     problemWith: (value) => {
       // NULL goes through to() as TypeORM sends it; whether the column takes it is the schema's call.
       if (value === null) return column.isNullable ? undefined : 'must not be null'
@@ -141,7 +142,7 @@ function columnJsonOf(value: unknown): unknown {
 function parseEntityText(type: EntityValueType, text: string): unknown {
   switch (type) {
     case 'number': {
-      if (!/^-?[0-9]{1,400}(\.[0-9]{1,400})?$/.test(text)) return undefined
+      if (!DECIMAL_NUMBER_TEXT.test(text)) return undefined
       const value = Number(text)
       return Number.isFinite(value) ? value : undefined
     }
