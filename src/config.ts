@@ -42,6 +42,7 @@ export const ConfigSchema = Type.Object({
   DB_POOL_VALIDATE_AFTER_IDLE_MS: Milliseconds('a connection idle longer than this is pinged before use', 5_000),
   DB_POOL_LEAK_DETECTION_MS: Milliseconds('warn when a connection is held longer than this (0 = off)', 0),
   DB_STATEMENT_TIMEOUT_MS: Milliseconds('server-side limit for one statement (0 = off)', 0),
+  DB_CONNECT_RETRY_MS: Milliseconds('how long start-up keeps retrying a database that does not answer (0 = try once)', 30_000),
   DB_PREPARED_STATEMENTS_PER_CONNECTION: Type.Optional(
     Type.Integer({
       minimum: 1,

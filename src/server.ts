@@ -1,8 +1,9 @@
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig, redactUrl, type Config } from './config'
 import { buildApp } from './app'
-import { endLog } from './http/logger'
-import { ensureDatabase, runPendingMigrations } from './db/prepare-database'
+import { endLog, startupLogger } from './http/logger'
+import { runPendingMigrations } from './db/prepare-database'
+import { waitForDatabase } from './db/wait-for-database'
 
 /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -20,7 +21,7 @@ function readConfigOrExit(): Config {
 
 async function main() {
   const config = readConfigOrExit()
-  await ensureDatabase(config)
+  await waitForDatabase(config, startupLogger(config))
   const applied = await runPendingMigrations(config)
   const app = await buildApp(config)
   // Which database and pool this instance uses is the first thing an operator asks; never its password.

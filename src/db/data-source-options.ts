@@ -31,6 +31,11 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
   }
 }
 
+/** No one waits longer than the acquire timeout for a connection, so neither does a connect (at least 1 s). */
+export function connectTimeoutMs(config: Config): number {
+  return Math.max(1_000, config.DB_POOL_ACQUIRE_TIMEOUT_MS)
+}
+
 /**
  * Server-side prepared statements one connection keeps; mysql2 closes the least recently used
  * beyond it. mysql2's own default (16,000 per connection) lets a few connections exhaust the
@@ -76,8 +81,7 @@ export function dataSourceOptions(
     // Idle limits, the wait queue and its deadline are enforced by the pool guard (src/pool),
     // which mysql2 cannot do itself; what stays here is socket-level.
     extra: {
-      // No one waits longer than the acquire timeout for a connection, so neither does a connect.
-      connectTimeout: Math.max(1_000, config.DB_POOL_ACQUIRE_TIMEOUT_MS),
+      connectTimeout: connectTimeoutMs(config),
       enableKeepAlive: true,
       keepAliveInitialDelay: 10_000,
       // JSON columns as text, parsed by the REST layer and by TypeORM alike: mysql2 would parse

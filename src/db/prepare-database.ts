@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise'
 import { DataSource } from 'typeorm'
 import type { Config } from '../config'
-import { dataSourceOptions, parseDatabaseUrl } from './data-source-options'
+import { connectTimeoutMs, dataSourceOptions, parseDatabaseUrl } from './data-source-options'
 
 /**
  * Creates the configured database when it does not exist yet (start-up and tests). It looks
@@ -10,7 +10,8 @@ import { dataSourceOptions, parseDatabaseUrl } from './data-source-options'
  */
 export async function ensureDatabase(config: Config): Promise<void> {
   const { host, port, username, password, database } = parseDatabaseUrl(config.DATABASE_URL)
-  const connection = await mysql.createConnection({ host, port, user: username, password })
+  // The same connect timeout as the pool's: nobody waits longer than the acquire timeout for a connection.
+  const connection = await mysql.createConnection({ host, port, user: username, password, connectTimeout: connectTimeoutMs(config) })
   try {
     const [existing] = await connection.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [
       database

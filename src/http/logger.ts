@@ -28,6 +28,11 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
   }
 }
 
+/** The logger for what happens before the app (and its logger) exists: the same options, on stdout. */
+export function startupLogger(config: Config): pino.Logger {
+  return pino(loggerOptions(config) as pino.LoggerOptions)
+}
+
 /**
  * Writes out every buffered log line, in order, and ends the log stream. pino writes to stdout
  * asynchronously; close-with-grace calls process.exit() as soon as shutdown resolves, and
