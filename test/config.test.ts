@@ -93,6 +93,6 @@ t.test('a wrong database password fails start-up in one line without echoing it'
   t.equal(bad.code, 1)
   const lines = bad.stderr.split('\n').filter(Boolean)
   t.equal(lines.length, 1)
-  t.match(lines[0], /^Lifeguard failed to start: Access denied/)
+  t.match(lines[0], /^Lifeguard failed to start: the database at [^ ]+ refused the connection: ER_ACCESS_DENIED_ERROR Access denied/)
   t.notMatch(bad.stderr + bad.stdout, /hunter2/)
 })
