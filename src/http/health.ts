@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { PROBLEM_SCHEMA_ID, sendProblem } from './problem-handler'
-import { probeDatabase } from '../pool/readiness-probe'
 
 /** How long `/health/ready` waits for `SELECT 1` before calling the database unreachable. */
 export const READY_CHECK_TIMEOUT_MS = 1_000
@@ -13,6 +12,21 @@ const HealthBody = Type.Object({ status: Type.Literal('ok', { description: 'alwa
 
 const healthy = (what: string) => ({ ...HealthBody, description: what })
 
+const ReadyBody = Type.Object({
+  status: Type.Literal('ok', { description: 'the database answered a ping' }),
+  pool: Type.Object(
+    {
+      total: Type.Integer(),
+      idle: Type.Integer(),
+      active: Type.Integer(),
+      pending: Type.Integer({ description: 'borrowers waiting for a connection' }),
+      max: Type.Integer(),
+      saturated: Type.Boolean({ description: 'every connection is lent and borrowers are waiting; this does not fail readiness' })
+    },
+    { description: 'the pool right now (the same figures as db_pool_connections_* in /metrics)' }
+  )
+})
+
 /** The 503 a failed readiness check answers (sendProblem below), documented for clients and probes. */
 const notReady = {
   description: 'Service Unavailable: the database did not answer through the pool in time',
@@ -23,9 +37,14 @@ const notReady = {
 }
 
 /**
- * `/health/live`: the process serves HTTP. `/health/ready`: it can also reach the database
- * through the pool right now (a load balancer should stop sending traffic otherwise). It
- * recovers by itself: every check borrows afresh, and the pool replaces dead connections.
+ * `/health/live`: the process serves HTTP. `/health/ready`: the database answers a ping on a
+ * connection of the readiness check's own (src/pool/health-connection.ts), so the check never
+ * queues behind a busy pool nor touches a pooled connection; it recovers by itself.
+ *
+ * A saturated pool does not fail readiness, and is reported as such in the body: at peak
+ * every instance is saturated alike, and a load balancer that took one out would only send
+ * its load to the others and saturate them more. Saturation is what db_pool_connections_pending
+ * and the acquire histogram are for; readiness answers "can this instance reach its database".
  */
 export default async function healthRoutes(app: FastifyInstance) {
   app.get(
@@ -45,27 +64,22 @@ export default async function healthRoutes(app: FastifyInstance) {
     {
       schema: {
         tags: ['health'],
-        summary: `Readiness: SELECT 1 through the pool answered within ${READY_CHECK_TIMEOUT_MS} ms`,
-        response: { 200: healthy('the database answers through the pool'), 503: notReady }
+        summary: `Readiness: the database answers a ping within ${READY_CHECK_TIMEOUT_MS} ms (on a connection outside the pool)`,
+        response: { 200: { ...ReadyBody, description: 'the database answers; the pool as it is now' }, 503: notReady }
       }
     },
     async (request, reply) => {
-      try {
-        // The ping has its own timeout; the outer one bounds the wait for a free connection.
-        await withTimeout(probeDatabase(app.poolGuard, READY_CHECK_TIMEOUT_MS), READY_CHECK_TIMEOUT_MS)
-        return { status: 'ok' as const }
-      } catch (err) {
-        request.log.warn({ err }, 'readiness check failed')
-        return sendProblem(reply, 'not-ready', 'the database is not reachable', { retryAfterSeconds: READY_RETRY_AFTER_SECONDS })
+      const check = await app.poolGuard.checkReachable(READY_CHECK_TIMEOUT_MS)
+      if (!check.reachable) {
+        request.log.warn({ reason: check.reason, elapsedMs: check.elapsedMs }, 'readiness check failed')
+        const detail =
+          check.reason === 'timeout'
+            ? `the database did not answer a ping within ${READY_CHECK_TIMEOUT_MS} ms`
+            : `the database is not reachable (${check.reason})`
+        return sendProblem(reply, 'not-ready', detail, { retryAfterSeconds: READY_RETRY_AFTER_SECONDS })
       }
+      const { total, idle, active, pending, max } = app.poolGuard.stats()
+      return { status: 'ok' as const, pool: { total, idle, active, pending, max, saturated: pending > 0 && idle === 0 } }
     }
   )
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

@@ -11,6 +11,7 @@ import { idleConnections, idleCount, isGone, isMariaDb, lastActiveTime, totalCon
 import { idleToRetire } from './idle-sweeper'
 import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
 import { GuardedPool } from './guarded-pool'
+import { HealthConnection, type Reachability } from './health-connection'
 import { PoolTotals, type PoolStats } from './pool-totals'
 import { WaiterQueue, type ConnectionCallback, type Waiter } from './waiter-queue'
 
@@ -37,6 +38,8 @@ export class PoolGuard extends EventEmitter {
   /** Connection-level errors seen so far; a connection trusted at a lower count must prove itself. */
   private fatalErrors = 0
   private sweeper?: NodeJS.Timeout
+  /** Readiness checks' own connection, with the pool's options (see health-connection.ts). */
+  private health?: HealthConnection
   private closed = false
   private readonly hooks: StatementHooks = {
     afterStatement: (connection, state, err, result) => this.afterStatement(connection, state, err, result),
@@ -70,6 +73,12 @@ export class PoolGuard extends EventEmitter {
     })
   }
 
+  /** Whether the database answers a ping within `timeoutMs`, on a connection outside the pool. */
+  checkReachable(timeoutMs: number): Promise<Reachability> {
+    if (!this.health) return Promise.resolve({ reachable: false, elapsedMs: 0, reason: 'no pool yet' })
+    return this.health.check(timeoutMs)
+  }
+
   stats(): PoolStats {
     const total = this.inner ? totalConnections(this.inner) : 0
     const idle = this.inner ? idleCount(this.inner) : 0
@@ -80,6 +89,7 @@ export class PoolGuard extends EventEmitter {
     if (this.inner) throw new Error('a pool guard guards exactly one pool; build one guard per DataSource')
     // maxIdle = connectionLimit keeps mysql2's own sweeper off: ours retires by lifetime too.
     const inner = mysql.createPool({ ...options, maxIdle: this.settings.connectionLimit })
+    this.health = new HealthConnection(options)
     inner.on('connection', (connection) => this.adopt(connection))
     this.inner = inner
     this.sweeper = setInterval(() => this.sweepIdle(), this.settings.sweepIntervalMs).unref()
@@ -138,6 +148,7 @@ export class PoolGuard extends EventEmitter {
 
   end(callback: (err?: Error | null) => void): void {
     this.closed = true
+    this.health?.close()
     clearInterval(this.sweeper)
     this.waiters.failAll(poolClosedError)
     for (const connection of this.borrowed) stopLeakTimer(this.states.get(connection)!)

@@ -17,6 +17,10 @@ export function registerPoolMetrics(registry: Registry, guard: PoolGuard): void 
   gauge('db_pool_connections_active', 'connections lent out (or connecting, or being reset)', () => guard.stats().active)
   gauge('db_pool_connections_pending', 'borrowers waiting for a connection', () => guard.stats().pending)
   gauge('db_pool_connections_max', 'most connections the pool may open', () => guard.stats().max)
+  gauge('db_pool_saturated', '1 while every connection is lent and borrowers wait (readiness stays green)', () => {
+    const { idle, pending } = guard.stats()
+    return pending > 0 && idle === 0 ? 1 : 0
+  })
 
   const counterFrom = (name: string, help: string, label: string, read: () => Map<string, number>) =>
     new Counter({

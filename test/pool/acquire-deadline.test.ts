@@ -63,10 +63,12 @@ t.test('the HTTP answer to a pool timeout is a 503 problem with Retry-After', as
   app.get('/test/sleep', async () => app.db.query('SELECT SLEEP(0.6) AS slept'))
   const slow = app.inject('/test/sleep')
   await sleep(100)
-  const refused = await app.inject('/health/ready')
+  const refused = await app.inject('/authors')
   t.equal(refused.statusCode, 503)
   t.equal(refused.headers['retry-after'], '1')
   t.match(refused.headers['content-type'], /^application\/problem\+json/)
+  const ready = await app.inject('/health/ready')
+  t.equal(ready.statusCode, 200, 'readiness does not queue behind the busy pool')
   const slowAnswer = await slow
   t.equal(slowAnswer.statusCode, 200)
   const refusedQuery = app.inject('/test/sleep')

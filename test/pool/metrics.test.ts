@@ -25,6 +25,8 @@ t.test('/metrics shows the pool moving under load, in Prometheus text', async (t
   t.equal(sample(busy, 'db_pool_connections_active'), 3, 'all 3 lent out')
   t.equal(sample(busy, 'db_pool_connections_total'), 3)
   t.equal(sample(busy, 'db_pool_connections_pending'), 2, 'two borrowers wait')
+  t.equal(sample(busy, 'db_pool_saturated'), 1, 'the pool says it is saturated')
+  t.equal(sample(idle.body, 'db_pool_saturated'), 0)
   await Promise.all(load)
 
   const after = (await app.inject('/metrics')).body

@@ -1,0 +1,73 @@
+import mysql, { type Connection, type ConnectionOptions, type PoolOptions } from 'mysql2'
+
+/** What one readiness check found. */
+export interface Reachability {
+  reachable: boolean
+  /** Round trip of the ping (or how long it waited before giving up). */
+  elapsedMs: number
+  /** Why not, when unreachable: a driver code or 'timeout'. */
+  reason?: string
+}
+
+/**
+ * One connection of its own for readiness checks, outside the pool: a check must not wait
+ * behind a saturated pool (it would report a healthy database as unreachable at peak load and
+ * get a load balancer to pull the instance), nor take a pooled connection's place, nor destroy
+ * a healthy pooled connection when its borrow arrived late. It is opened on the first check,
+ * reused while it answers, and dropped and reopened after any failure or timeout, so the check
+ * recovers by itself once the server does.
+ */
+export class HealthConnection {
+  private connection?: Connection
+  private closed = false
+
+  private readonly options: ConnectionOptions
+
+  /** The pool's options; what only a pool understands is left out (mysql2 warns about it otherwise). */
+  constructor(poolOptions: PoolOptions) {
+    const { connectionLimit, maxIdle, idleTimeout, queueLimit, waitForConnections, ...connectionOptions } = poolOptions as PoolOptions & Record<string, unknown>
+    void [connectionLimit, maxIdle, idleTimeout, queueLimit, waitForConnections]
+    this.options = connectionOptions
+  }
+
+  check(timeoutMs: number): Promise<Reachability> {
+    const startedAt = Date.now()
+    return new Promise((resolve) => {
+      let settled = false
+      const finish = (reachable: boolean, reason?: string) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        if (!reachable) this.drop()
+        resolve({ reachable, elapsedMs: Date.now() - startedAt, reason })
+      }
+      const timer = setTimeout(() => finish(false, 'timeout'), Math.max(1, timeoutMs))
+      if (this.closed) return finish(false, 'closed')
+      const connection = this.open(timeoutMs)
+      connection.ping((err) => finish(!err, err ? String((err as { code?: string }).code ?? 'ERROR') : undefined))
+    })
+  }
+
+  close(): void {
+    this.closed = true
+    this.drop()
+  }
+
+  private open(timeoutMs: number): Connection {
+    if (!this.connection) {
+      const connection = mysql.createConnection({ ...this.options, connectTimeout: Math.max(1, timeoutMs) })
+      // A dead socket reports here; the next check opens a new connection.
+      connection.on('error', () => {
+        if (this.connection === connection) this.connection = undefined
+      })
+      this.connection = connection
+    }
+    return this.connection
+  }
+
+  private drop(): void {
+    const connection = this.connection
+    this.connection = undefined
+    connection?.destroy()
+  }
+}
