@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 import { registerPoolMetrics } from '../pool/pool-metrics'
 
 declare module 'fastify' {
@@ -10,10 +10,12 @@ declare module 'fastify' {
   }
 }
 
-/** `/metrics` in Prometheus text: the pool's gauges, histograms and counters, and HTTP durations. */
+/** `/metrics` in Prometheus text: the process, the pool's gauges, histograms and counters, and HTTP durations. */
 async function metrics(app: FastifyInstance) {
   if (app.hasDecorator('metricsRegistry')) throw new Error('the metrics plugin is registered twice')
   const registry = new Registry()
+  // The process's own: CPU, memory, event-loop lag, GC, handles (prom-client's default set).
+  collectDefaultMetrics({ register: registry })
   registerPoolMetrics(registry, app.poolGuard)
   registerHttpMetrics(registry, app)
   app.decorate('metricsRegistry', registry)

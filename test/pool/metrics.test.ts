@@ -17,6 +17,9 @@ t.test('/metrics shows the pool moving under load, in Prometheus text', async (t
   t.equal(idle.statusCode, 200)
   t.match(idle.headers['content-type'], /^text\/plain; version=0\.0\.4/)
   t.equal(sample(idle.body, 'db_pool_connections_max'), 3)
+  for (const processMetric of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds']) {
+    t.ok(sample(idle.body, processMetric)! >= 0, `${processMetric} (prom-client's default metrics)`)
+  }
   t.equal(sample(idle.body, 'db_pool_connections_active'), 0)
 
   const load = Array.from({ length: 5 }, () => app.inject('/test/slow'))
