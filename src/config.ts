@@ -60,30 +60,83 @@ export class ConfigError extends Error {
 
 type EnvSource = Record<string, string | undefined>
 
-/** Reads and validates config; throws ConfigError with one line naming the variable. */
+/** A variable Lifeguard does not read although its prefix says it was meant for Lifeguard. */
+export interface ConfigWarning {
+  variable: string
+  /** the known variable spelled most like it, by edit distance */
+  closest: string
+  message: string
+}
+
+export interface LoadedConfig {
+  config: Config
+  warnings: ConfigWarning[]
+}
+
+const KNOWN_VARIABLES = Object.keys(ConfigSchema.properties)
+const KNOWN_VARIABLE_SET = new Set(KNOWN_VARIABLES)
+
+/**
+ * The prefixes an operator types for Lifeguard's own variables. Other tools (MariaDB/MySQL
+ * clients, CI, test harnesses) may legitimately set DB_* too, so an unknown one is only a warning.
+ */
+const LIFEGUARD_PREFIX = /^(DB|LIFEGUARD)_/i
+
+/** Reads and validates config; throws a ConfigError with one line per invalid variable. */
 export function loadConfig(env: EnvSource = process.env, overrides: Partial<Config> = {}): Config {
-  const data: EnvSource = {}
-  for (const key of Object.keys(ConfigSchema.properties)) {
-    // Empty strings count as unset, so `PORT= npm start` means "use the default".
-    if (env[key] !== undefined && env[key] !== '') data[key] = env[key]
-  }
+  return loadConfigWithWarnings(env, overrides).config
+}
+
+/**
+ * Like loadConfig, and also returns warnings about unknown DB_/LIFEGUARD_ variables (likely
+ * typos) for the caller to log: this function has no side effects and reads only `env`.
+ */
+export function loadConfigWithWarnings(env: EnvSource = process.env, overrides: Partial<Config> = {}): LoadedConfig {
+  const data = knownVariablesSetIn(env)
   let config: Config
   try {
-    config = envSchema<Config>({ schema: ConfigSchema, data, dotenv: false })
+    // env: false, or env-schema merges process.env under `data`: a variable exported in the shell
+    // then leaked into loadConfig({}) and slipped past the empty-means-unset rule.
+    config = envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false })
   } catch (err) {
     throw new ConfigError(describeInvalidEnv(err, data))
   }
-  return { ...config, ...overrides }
+  return { config: { ...config, ...overrides }, warnings: unknownVariableWarnings(env) }
 }
 
+function knownVariablesSetIn(env: EnvSource): EnvSource {
+  const data: EnvSource = {}
+  for (const key of KNOWN_VARIABLES) {
+    // Empty strings count as unset, so `PORT= npm start` means "use the default".
+    if (env[key] !== undefined && env[key] !== '') data[key] = env[key]
+  }
+  return data
+}
+
+interface SchemaError {
+  instancePath: string
+  message?: string
+}
+
+/** One line per invalid variable, in schema order, so an operator fixes them all in one go. */
 function describeInvalidEnv(err: unknown, data: EnvSource): string {
-  const first = (err as { errors?: Array<{ instancePath: string; params?: Record<string, unknown> }> }).errors?.[0]
-  const variable = first?.instancePath.replace(/^\//, '') ?? ''
-  const property = (ConfigSchema.properties as Record<string, { description?: string } & Record<string, unknown>>)[
-    variable
-  ]
-  if (!property) return `Invalid configuration: ${(err as Error).message}`
-  const got = data[variable] === undefined ? '' : ` (got ${JSON.stringify(redactUrl(data[variable]!))})`
+  const errors = (err as { errors?: SchemaError[] }).errors
+  if (!errors?.length) return `Invalid configuration: ${(err as Error).message}`
+  const variableOf = (error: SchemaError) => error.instancePath.replace(/^\//, '')
+  // A Set, because ajv (allErrors) reports a union like LOG_LEVEL once per branch.
+  const invalid = new Set(errors.map(variableOf))
+  const lines = KNOWN_VARIABLES.filter((variable) => invalid.has(variable)).map((variable) =>
+    describeInvalidVariable(variable, data[variable])
+  )
+  for (const error of errors) {
+    if (!KNOWN_VARIABLE_SET.has(variableOf(error))) lines.push(`Invalid configuration: env${error.instancePath} ${error.message}`)
+  }
+  return [...new Set(lines)].join('\n')
+}
+
+function describeInvalidVariable(variable: string, value: string | undefined): string {
+  const property = (ConfigSchema.properties as Record<string, Record<string, unknown>>)[variable]
+  const got = value === undefined ? '' : ` (got ${JSON.stringify(redactUrl(value))})`
   return `Invalid configuration: ${variable} must be ${describeAccepted(property)}${got}`
 }
 
@@ -97,6 +150,43 @@ function describeAccepted(property: Record<string, unknown>): string {
   if (property.maximum !== undefined) bounds.push(`<= ${property.maximum}`)
   const kind = property.type === 'integer' ? 'an integer' : `a ${property.type}`
   return [kind, bounds.join(' and ')].filter(Boolean).join(' ') + ` — ${property.description}`
+}
+
+/** Names only, never values: an unknown variable may well hold a password. */
+function unknownVariableWarnings(env: EnvSource): ConfigWarning[] {
+  return Object.keys(env)
+    .filter((name) => env[name] !== undefined && LIFEGUARD_PREFIX.test(name) && !KNOWN_VARIABLE_SET.has(name))
+    .sort()
+    .map((variable) => {
+      const closest = closestKnownVariable(variable)
+      return { variable, closest, message: `Unknown variable ${variable} is ignored; did you mean ${closest}?` }
+    })
+}
+
+function closestKnownVariable(name: string): string {
+  // Case-blind (a lowercase db_pool_size is never read), and LIFEGUARD_PORT is compared as PORT too.
+  const spellings = [name.toUpperCase(), name.toUpperCase().replace(/^LIFEGUARD_/, '')]
+  let closest = KNOWN_VARIABLES[0]
+  let closestDistance = Infinity
+  for (const known of KNOWN_VARIABLES) {
+    const distance = Math.min(...spellings.map((spelling) => editDistance(spelling, known)))
+    if (distance < closestDistance) [closest, closestDistance] = [known, distance]
+  }
+  return closest
+}
+
+/** Levenshtein distance: fewest single-character insertions, deletions or substitutions from a to b. */
+function editDistance(a: string, b: string): number {
+  let previousRow = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previousRow[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
+      row[j] = Math.min(previousRow[j] + 1, row[j - 1] + 1, substitution)
+    }
+    previousRow = row
+  }
+  return previousRow[b.length]
 }
 
 /**

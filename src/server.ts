@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, loadConfig, redactUrl, type Config } from './config'
+import { ConfigError, loadConfigWithWarnings, redactUrl, type Config } from './config'
 import { buildApp } from './app'
 import { endLog, startupLogger } from './http/logger'
 import { runPendingMigrations } from './db/prepare-database'
@@ -10,10 +10,16 @@ const SHUTDOWN_GRACE_MS = 10_000
 
 function readConfigOrExit(): Config {
   try {
-    return loadConfig()
+    const { config, warnings } = loadConfigWithWarnings()
+    // Logged now, before the database wait: a misspelt DB_ variable may be why start-up stalls.
+    if (warnings.length > 0) {
+      const log = startupLogger(config)
+      for (const { variable, closest, message } of warnings) log.warn({ variable, closest }, message)
+    }
+    return config
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
-    // One line, no stack: this is an operator's typo, not a bug.
+    // One line per invalid variable, no stack: this is an operator's typo, not a bug.
     process.stderr.write(err.message + '\n')
     process.exit(1)
   }

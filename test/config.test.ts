@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, loadConfig, redactUrl } from '../src/config'
+import { ConfigError, loadConfig, loadConfigWithWarnings, redactUrl } from '../src/config'
 import { runServerToExit } from './support/server-process'
 import { TEST_SERVER_URL } from './helper'
 
@@ -43,6 +43,85 @@ t.test('a bad value is a ConfigError naming the variable and what it accepts', a
   }
 })
 
+t.test('every invalid variable is reported at once, one line each, in schema order', async (t) => {
+  const env = {
+    DB_POOL_SIZE: 'abc',
+    LOG_LEVEL: 'loud',
+    DATABASE_URL: 'postgres://app:s3cret@db/shop',
+    PORT: '-1',
+    DB_POOL_QUEUE_LIMIT: '2.5',
+    HOST: 'db.example'
+  }
+  const err = t.throws(() => loadConfig(env), ConfigError) as unknown as Error
+  const lines = err.message.split('\n')
+  t.same(
+    lines.map((line) => /^Invalid configuration: (\w+) must be /.exec(line)?.[1]),
+    ['DATABASE_URL', 'PORT', 'LOG_LEVEL', 'DB_POOL_SIZE', 'DB_POOL_QUEUE_LIMIT'],
+    'one line per bad variable (LOG_LEVEL once, although ajv reports each of its choices), none for HOST'
+  )
+  t.match(lines[0], /a URL like mariadb:\/\/.*\(got "postgres:\/\/app:\*\*\*@db\/shop"\)$/)
+  t.match(lines[1], /an integer >= 0 and <= 65535 .*\(got "-1"\)$/)
+  t.match(lines[2], /one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/)
+  t.match(lines[3], /an integer >= 1 and <= 1000 .*\(got "abc"\)$/)
+  t.match(lines[4], /an integer >= 0 .*\(got "2.5"\)$/)
+  t.notMatch(err.message, /s3cret/, 'the password is redacted')
+})
+
+t.test('only the env passed in is read: process.env does not leak into loadConfig(env)', async (t) => {
+  const saved = { ...process.env }
+  t.teardown(() => {
+    for (const key of ['DB_POOL_SIZE', 'PORT', 'DB_POOL_SZE']) delete process.env[key]
+    Object.assign(process.env, saved)
+  })
+  Object.assign(process.env, { DB_POOL_SIZE: '7', PORT: '', DB_POOL_SZE: '3' })
+  const { config, warnings } = loadConfigWithWarnings({})
+  t.equal(config.DB_POOL_SIZE, 10, 'a shell export does not change the config of loadConfig({})')
+  t.equal(config.PORT, 3000, 'nor does an empty one break it')
+  t.same(warnings, [], 'nor produce warnings')
+  t.equal(loadConfig().DB_POOL_SIZE, 7, 'process.env is still the default source')
+})
+
+t.test('an unknown DB_ or LIFEGUARD_ variable is a warning naming the closest known one', async (t) => {
+  const { config, warnings } = loadConfigWithWarnings({
+    DB_POOL_SZE: '3',
+    DB_POOL_ACQUIRE_TIMEOUT: 'hunter2',
+    LIFEGUARD_PORT: '8080',
+    db_pool_size: '4',
+    DB_POOL_SIZE: '5'
+  })
+  t.equal(config.DB_POOL_SIZE, 5, 'the known variables still load')
+  t.equal(config.PORT, 3000, 'and the unknown ones are ignored')
+  t.same(
+    warnings.map(({ variable, closest }) => [variable, closest]),
+    [
+      ['DB_POOL_ACQUIRE_TIMEOUT', 'DB_POOL_ACQUIRE_TIMEOUT_MS'],
+      ['DB_POOL_SZE', 'DB_POOL_SIZE'],
+      ['LIFEGUARD_PORT', 'PORT'],
+      ['db_pool_size', 'DB_POOL_SIZE']
+    ]
+  )
+  t.equal(warnings[1].message, 'Unknown variable DB_POOL_SZE is ignored; did you mean DB_POOL_SIZE?')
+  t.notMatch(JSON.stringify(warnings), /hunter2/, 'a warning names variables, never their values')
+})
+
+t.test('other tools\' variables never fail start-up, and only DB_/LIFEGUARD_ ones are warned about', async (t) => {
+  const { config, warnings } = loadConfigWithWarnings({
+    DB_HOST: 'db.example',
+    DB_PASSWORD: 'x',
+    MYSQL_PWD: 'x',
+    MARIADB_ROOT_PASSWORD: 'x',
+    HOME: '/root',
+    TEST_DATABASE_URL: 'mariadb://root@127.0.0.1:3306',
+    DATABASE_URL: 'mariadb://app@db/shop'
+  })
+  t.equal(config.DATABASE_URL, 'mariadb://app@db/shop')
+  t.same(
+    warnings.map((warning) => warning.variable),
+    ['DB_HOST', 'DB_PASSWORD']
+  )
+  t.same(loadConfigWithWarnings({}).warnings, [], 'no warnings for an empty env')
+})
+
 t.test('redactUrl hides the password and nothing else', async (t) => {
   t.equal(redactUrl('mariadb://app:s3cret@db:3306/shop'), 'mariadb://app:***@db:3306/shop')
   t.equal(redactUrl('mariadb://app@db/shop'), 'mariadb://app@db/shop')
@@ -76,6 +155,32 @@ t.test('a bad env value makes server.ts exit 1 with one stderr line naming the v
   t.notMatch(bad.stderr, /\bat .*\.ts:\d+/, 'no stack trace')
   t.equal(bad.stdout, '', 'nothing else printed')
   t.notMatch(bad.stderr + bad.stdout, /hunter2/, 'the password never shows')
+})
+
+t.test('server.ts prints every invalid variable, one stderr line each, and exits 1', async (t) => {
+  const bad = await runServerToExit({ DB_POOL_SIZE: 'many', PORT: 'eighty' })
+  t.equal(bad.code, 1)
+  const lines = bad.stderr.split('\n').filter(Boolean)
+  t.equal(lines.length, 2)
+  t.match(lines[0], /^Invalid configuration: PORT must be an integer .*\(got "eighty"\)$/)
+  t.match(lines[1], /^Invalid configuration: DB_POOL_SIZE must be an integer .*\(got "many"\)$/)
+  t.equal(bad.stdout, '')
+})
+
+t.test('server.ts logs a misspelt DB_ variable as a warning before it connects, and carries on', async (t) => {
+  // A refused login fails start-up at once: enough to see what was logged before connecting.
+  const server = new URL(TEST_SERVER_URL)
+  const wrongPassword = `mariadb://root:hunter2@${server.hostname}:${server.port || 3306}/lg_never_created`
+  const run = await runServerToExit({ DB_POOL_SZE: '5', DATABASE_URL: wrongPassword })
+  const logLines = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  t.match(logLines[0], {
+    level: 40,
+    variable: 'DB_POOL_SZE',
+    closest: 'DB_POOL_SIZE',
+    msg: 'Unknown variable DB_POOL_SZE is ignored; did you mean DB_POOL_SIZE?'
+  })
+  t.equal(logLines.filter((line) => line.variable).length, 1, 'one warning per unknown variable')
+  t.match(run.stderr, /^Lifeguard failed to start: .*Access denied/, 'the warning did not stop start-up: the database did')
 })
 
 t.test('a bad DATABASE_URL is reported without its password', async (t) => {
