@@ -55,15 +55,21 @@ export async function runServerToExit(env: Record<string, string>, timeoutMs = 3
   return { code, ...child.output }
 }
 
-/** Waits for pino's "Server listening at http://..." line and returns that base URL. */
-export async function listeningUrl(child: ServerProcess, timeoutMs = 30_000): Promise<string> {
+/** Waits until the process's stdout matches `pattern` and returns the match; fails on exit or timeout. */
+export async function waitForOutput(child: ServerProcess, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(child.output.stdout)
-    if (match) return match[1]
+    const match = pattern.exec(child.output.stdout)
+    if (match) return match
     if (child.exitCode !== null) break
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   child.kill('SIGKILL')
-  throw new Error(`server did not start listening:\n${child.output.stdout}\n${child.output.stderr}`)
+  throw new Error(`server never printed ${pattern}:\n${child.output.stdout}\n${child.output.stderr}`)
+}
+
+/** Waits for pino's "Server listening at http://..." line and returns that base URL. */
+export async function listeningUrl(child: ServerProcess, timeoutMs = 30_000): Promise<string> {
+  const match = await waitForOutput(child, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, timeoutMs)
+  return match[1]
 }
