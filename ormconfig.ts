@@ -2,6 +2,7 @@ import 'reflect-metadata'
 import { DataSource } from 'typeorm'
 import { ConfigError, loadConfigWithWarnings, type Config } from './src/config'
 import { dataSourceOptions } from './src/db/data-source-options'
+import { DatabaseUnreachableError, waitForDatabase, type StartupLog } from './src/db/wait-for-database'
 
 /**
  * The TypeORM CLI loads this file with require and reports anything it throws as
@@ -20,8 +21,28 @@ function readConfigOrExit(): Config {
   }
 }
 
+/** The CLI's own output is plain lines, so the wait's attempts are too (on stderr, beside its errors). */
+const cliLog: StartupLog = {
+  info: (_fields, message) => process.stderr.write(message + '\n'),
+  warn: (_fields, message) => process.stderr.write(message + '\n')
+}
+
 /**
- * The DataSource for the TypeORM CLI (`npm run migration:*`). Built by the same options
- * function as the app and never initialised here: the CLI does that itself.
+ * The DataSource for the TypeORM CLI (`npm run migration:*`), built by the same options
+ * function as the app. Like `npm start`, it first waits for the server (DB_CONNECT_RETRY_MS)
+ * and creates the database when it is missing; a refusal is one line and exit 1. The CLI
+ * awaits an exported promise, and initialises the DataSource itself.
  */
-export default new DataSource(dataSourceOptions(readConfigOrExit()))
+async function cliDataSource(): Promise<DataSource> {
+  const config = readConfigOrExit()
+  try {
+    await waitForDatabase(config, cliLog)
+  } catch (err) {
+    if (!(err instanceof DatabaseUnreachableError)) throw err
+    process.stderr.write(err.message + '\n')
+    process.exit(1)
+  }
+  return new DataSource(dataSourceOptions(config))
+}
+
+export default cliDataSource()

@@ -2,7 +2,9 @@ import t from 'tap'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { operatorEnv, ROOT } from '../support/server-process'
-import { TEST_SERVER_URL } from '../helper'
+import { randomBytes } from 'node:crypto'
+import type { RowDataPacket } from 'mysql2/promise'
+import { adminConnection, dropDatabase, TEST_SERVER_URL } from '../helper'
 
 const run = promisify(execFile)
 
@@ -45,9 +47,38 @@ t.test('the migration CLI reports every bad variable at once, one line each', as
 })
 
 t.test('the migration CLI warns about a misspelt DB_ variable before it connects', async (t) => {
-  // A database that does not exist: the CLI fails after loading ormconfig.ts, and nothing is written.
-  const missing = `${TEST_SERVER_URL}/lg_never_created`
-  const run = await npmRunToExit('migration:show', { DB_POOL_SZE: '3', DATABASE_URL: missing })
+  const database = `lg_test_cli_${randomBytes(4).toString('hex')}`
+  t.teardown(() => dropDatabase(database))
+  const run = await npmRunToExit('migration:show', { DB_POOL_SZE: '3', DATABASE_URL: `${TEST_SERVER_URL}/${database}` })
   t.equal(run.stderr.split('\n')[0], 'Unknown variable DB_POOL_SZE is ignored; did you mean DB_POOL_SIZE?')
   t.notMatch(run.stderr, /Invalid configuration/, 'a warning, not an error')
+})
+
+t.test('migration:run creates a missing database and migrates it, as npm start does', async (t) => {
+  const database = `lg_test_cli_${randomBytes(4).toString('hex')}`
+  t.teardown(() => dropDatabase(database))
+  const url = `${TEST_SERVER_URL}/${database}`
+  const show = await npmRunToExit('migration:show', { DATABASE_URL: url })
+  t.equal(show.code, 0, show.stderr)
+  t.match(show.stdout, /^\[ \] \w+/m, 'the new, empty database has every migration pending')
+  const migrate = await npmRunToExit('migration:run', { DATABASE_URL: url })
+  t.equal(migrate.code, 0, migrate.stderr)
+  const connection = await adminConnection(database)
+  t.teardown(() => connection.end())
+  const [tables] = await connection.query<RowDataPacket[]>('SHOW TABLES')
+  t.ok(tables.length >= 3, `the schema is there (${tables.length} tables)`)
+  const after = await npmRunToExit('migration:show', { DATABASE_URL: url })
+  t.notMatch(after.stdout, /^\[ \]/m, 'nothing pending any more')
+})
+
+t.test('the migration CLI gives up on a server that does not answer with one line naming it', async (t) => {
+  const down = await npmRunToExit('migration:show', {
+    DATABASE_URL: 'mariadb://root@127.0.0.1:1/lg',
+    DB_CONNECT_RETRY_MS: '500'
+  })
+  t.equal(down.code, 1)
+  const lines = down.stderr.split('\n').filter(Boolean)
+  t.match(lines[0], /^waiting for the database at 127\.0\.0\.1:1$/)
+  t.match(lines[lines.length - 1], /^the database at 127\.0\.0\.1:1 did not answer within DB_CONNECT_RETRY_MS \(500 ms/)
+  t.notMatch(down.stderr, /Unable to open file|\bat .*\.[jt]s:\d+/, 'no stack')
 })
