@@ -5,16 +5,21 @@ import path from 'node:path'
 export interface ProjectLayout {
   /** `migrations/` in the project: the files the CLI writes and a developer deletes. */
   sourceDir: string
-  /** Where the running code finds migrations: `migrations/` itself, or `dist/migrations/`. */
+  /** Where the running code finds migrations: `migrations/` itself, or `dist/migrations/` (`.dev/migrations/` under npm run dev). */
   runtimeDir: string
   compiled: boolean
 }
 
-/** The layout seen from `moduleDir` (this file's own `__dirname` in src/db or dist/src/db). */
+/**
+ * The layout seen from `moduleDir` (this file's own `__dirname`: src/db, or src/db inside an
+ * output folder such as dist/). The code runs from its sources when two levels up is the
+ * project itself (it holds package.json), else from an output folder inside the project.
+ */
 export function projectLayout(moduleDir: string): ProjectLayout {
-  const compiled = path.basename(path.resolve(moduleDir, '..', '..')) === 'dist'
-  const root = path.resolve(moduleDir, ...(compiled ? ['..', '..', '..'] : ['..', '..']))
-  return { sourceDir: path.join(root, 'migrations'), runtimeDir: compiled ? path.join(root, 'dist', 'migrations') : path.join(root, 'migrations'), compiled }
+  const runtimeRoot = path.resolve(moduleDir, '..', '..')
+  const compiled = !existsSync(path.join(runtimeRoot, 'package.json'))
+  const root = compiled ? path.dirname(runtimeRoot) : runtimeRoot
+  return { sourceDir: path.join(root, 'migrations'), runtimeDir: path.join(runtimeRoot, 'migrations'), compiled }
 }
 
 const SOURCE_FILE = /^(?!.*\.d\.ts$).+\.ts$/
@@ -34,7 +39,7 @@ export function migrationFiles(layout: ProjectLayout): string[] {
   if (!layout.compiled) return sources
   return sources.map((source) => {
     const compiled = path.join(layout.runtimeDir, path.basename(source).replace(/\.ts$/, '.js'))
-    if (!existsSync(compiled)) throw new Error(`migration ${path.basename(source)} has no compiled file in dist/; run npm run build`)
+    if (!existsSync(compiled)) throw new Error(`migration ${path.basename(source)} has no compiled file in ${path.basename(path.dirname(layout.runtimeDir))}/; run npm run build`)
     return compiled
   })
 }

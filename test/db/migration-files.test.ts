@@ -16,12 +16,16 @@ function project(t: { teardown(fn: () => void): void }) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
     writeFileSync(path.join(root, file), text)
   }
+  write('package.json', '{}')
   return { root, write }
 }
 
-t.test('the layout seen from sources and from dist/', async (t) => {
-  t.same(projectLayout('/app/src/db'), { sourceDir: '/app/migrations', runtimeDir: '/app/migrations', compiled: false })
-  t.same(projectLayout('/app/dist/src/db'), { sourceDir: '/app/migrations', runtimeDir: '/app/dist/migrations', compiled: true })
+t.test('the layout seen from sources, from dist/ and from npm run dev\'s .dev/', async (t) => {
+  const { root } = project(t)
+  const at = (...parts: string[]) => path.join(root, ...parts)
+  t.same(projectLayout(at('src', 'db')), { sourceDir: at('migrations'), runtimeDir: at('migrations'), compiled: false })
+  t.same(projectLayout(at('dist', 'src', 'db')), { sourceDir: at('migrations'), runtimeDir: at('dist', 'migrations'), compiled: true })
+  t.same(projectLayout(at('.dev', 'src', 'db')), { sourceDir: at('migrations'), runtimeDir: at('.dev', 'migrations'), compiled: true })
 })
 
 t.test('a migration deleted from migrations/ is not loaded from a stale dist/', async (t) => {

@@ -25,15 +25,23 @@ export type ServerProcess = ChildProcessByStdio<null, Readable, Readable> & {
 }
 
 /**
- * Starts `node -r ts-node/register/transpile-only src/server.ts`, as `npm run dev` does.
- * tap's process tracker puts its ESM loader back into NODE_OPTIONS of every child it sees
- * spawned, and with that loader node refuses a .ts entry point; `env -u` drops it again
- * (env execs node, so the pid and its signals stay the server's).
+ * Starts `node -r ts-node/register/transpile-only src/server.ts`, what `npm run dev` runs
+ * without its watcher.
  */
 export function startServer(env: Record<string, string>): ServerProcess {
-  const command = ['-u', 'NODE_OPTIONS', process.execPath, '-r', 'ts-node/register/transpile-only', 'src/server.ts']
+  return startTypeScript('src/server.ts', [], env)
+}
+
+/**
+ * Starts a TypeScript entry point as an operator's `ts-node` would. tap's process tracker puts
+ * its ESM loader back into NODE_OPTIONS of every child it sees spawned, and with that loader
+ * node refuses a .ts entry point; `env -u` drops it again (env execs node, so the pid and its
+ * signals stay the child's).
+ */
+export function startTypeScript(entry: string, args: string[], env: Record<string, string>, cwd = ROOT): ServerProcess {
+  const command = ['-u', 'NODE_OPTIONS', process.execPath, '-r', 'ts-node/register/transpile-only', entry, ...args]
   const child = spawn('env', command, {
-    cwd: ROOT,
+    cwd,
     env: operatorEnv({ LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env }),
     stdio: ['ignore', 'pipe', 'pipe']
   }) as ServerProcess
@@ -55,11 +63,17 @@ export async function runServerToExit(env: Record<string, string>, timeoutMs = 3
   return { code, ...child.output }
 }
 
-/** Waits until the process's stdout matches `pattern` and returns the match; fails on exit or timeout. */
-export async function waitForOutput(child: ServerProcess, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+/** Waits until the process's stdout (or stderr) matches `pattern` and returns the match; fails on exit or timeout. */
+export async function waitForOutput(
+  child: ServerProcess,
+  pattern: RegExp,
+  timeoutMs = 30_000,
+  stream: 'stdout' | 'stderr' = 'stdout'
+): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    const match = pattern.exec(child.output.stdout)
+    pattern.lastIndex = 0
+    const match = pattern.exec(child.output[stream])
     if (match) return match
     if (child.exitCode !== null) break
     await new Promise((resolve) => setTimeout(resolve, 50))
