@@ -48,13 +48,21 @@ export function isConnectionError(err: unknown): boolean {
 
 const READ_STATEMENT = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*\(?\s*(?:SELECT|SHOW|DESCRIBE|DESC|EXPLAIN|WITH)\b/i
 const LOCKING_OR_WRITING = /\bFOR\s+UPDATE\b|\bFOR\s+SHARE\b|\bLOCK\s+IN\s+SHARE\s+MODE\b|\bINTO\s+(?:@|OUTFILE|DUMPFILE)/i
+/**
+ * What a read can only answer on the session it ran on: user locks (GET_LOCK takes one),
+ * the last insert's id and counts, the session's id, user variables. Crude on purpose: an `@`
+ * inside a string literal also counts, which costs a retry, never a wrong answer.
+ */
+const SESSION_DEPENDENT = /\b(?:GET_LOCK|RELEASE_LOCK|RELEASE_ALL_LOCKS|IS_USED_LOCK|IS_FREE_LOCK|LAST_INSERT_ID|FOUND_ROWS|ROW_COUNT|CONNECTION_ID)\s*\(|@/i
 
 /**
- * A statement safe to run a second time on another connection: a plain read. Locking reads
- * only make sense inside a transaction, and anything that writes might have been applied.
+ * A statement safe to run a second time on another connection: a plain read that needs nothing
+ * of its session. Locking reads only make sense inside a transaction, anything that writes
+ * might have been applied, and a temporary table exists only on its own session (reading one
+ * through a one-shot borrow is already a caller's bug).
  */
 export function isRetryableRead(sql: string | undefined): boolean {
-  return sql !== undefined && READ_STATEMENT.test(sql) && !LOCKING_OR_WRITING.test(sql)
+  return sql !== undefined && READ_STATEMENT.test(sql) && !LOCKING_OR_WRITING.test(sql) && !SESSION_DEPENDENT.test(sql)
 }
 
 /** The SQL text of whatever mysql2's query()/execute() accept as first argument. */

@@ -1,5 +1,6 @@
 import type { Pool, PoolConnection } from 'mysql2'
 import type { PoolGuard } from './pool-guard'
+import { isConnectionError, isRetryableRead, sqlTextOf } from './connection-errors'
 
 type Callback = (err: unknown, result?: unknown, fields?: unknown) => void
 
@@ -47,16 +48,40 @@ export class GuardedPool {
     return this.inner.format(sql, values as never)
   }
 
+  /**
+   * One borrow, one statement, one release. A plain read that failed because its connection
+   * died (a server restart, a KILL) runs once more on another connection, within the deadline
+   * of the first borrow: the caller waits no longer than for one acquire. Nothing else is
+   * retried (a write may have been applied; see isRetryableRead for reads that need the session).
+   */
   private runOnce(method: 'query' | 'execute', sql: unknown, values: unknown, callback?: Callback): void {
     const done: Callback = typeof values === 'function' ? (values as Callback) : (callback ?? (() => {}))
     const args = typeof values === 'function' || values === undefined ? [sql] : [sql, values]
+    const deadline = Date.now() + this.guard.settings.acquireTimeoutMs
+    this.borrowAndRun(method, args, deadline, (err, result, fields, ran) => {
+      // A borrow that failed was already retried by the guard within the same deadline.
+      if (!ran || !isConnectionError(err) || !isRetryableRead(sqlTextOf(sql)) || Date.now() >= deadline) {
+        return done(err, result, fields)
+      }
+      this.guard.totals.readRetries++
+      this.borrowAndRun(method, args, deadline, done)
+    })
+  }
+
+  /** `ran`: the statement reached a connection (so a failure is the statement's, not the borrow's). */
+  private borrowAndRun(
+    method: 'query' | 'execute',
+    args: unknown[],
+    deadline: number,
+    done: (err: unknown, result?: unknown, fields?: unknown, ran?: boolean) => void
+  ): void {
     this.guard.acquire((err, connection) => {
-      if (err || !connection) return done(err)
+      if (err || !connection) return done(err, undefined, undefined, false)
       const run = connection[method] as unknown as (...params: unknown[]) => void
       try {
         run.call(connection, ...args, (statementErr: unknown, result: unknown, fields: unknown) => {
           connection.release()
-          done(statementErr, result, fields)
+          done(statementErr, result, fields, true)
         })
       } catch (statementErr) {
         // mysql2 throws synchronously for unbindable values (e.g. undefined): no callback will
@@ -64,6 +89,6 @@ export class GuardedPool {
         connection.release()
         done(statementErr)
       }
-    })
+    }, deadline)
   }
 }

@@ -1,6 +1,5 @@
 import type { PoolConnection } from 'mysql2'
 import type { ConnectionState } from './connection-state'
-import { isConnectionError, isRetryableRead, sqlTextOf } from './connection-errors'
 
 export type StatementMethodName = 'query' | 'execute'
 export type StatementCallback = (err: unknown, result?: unknown, fields?: unknown) => void
@@ -8,14 +7,14 @@ export type StatementCallback = (err: unknown, result?: unknown, fields?: unknow
 /** What the guard does around every statement a connection runs. */
 export interface StatementHooks {
   afterStatement(connection: PoolConnection, state: ConnectionState, err: unknown, result: unknown): void
-  /** Runs the same read once more on a fresh connection and answers `callback` with that outcome. */
-  retryRead(method: StatementMethodName, statementArgs: unknown[], callback: StatementCallback): void
 }
 
 /**
  * Wraps a pooled connection's query() and execute() in place, so every caller — TypeORM's
  * QueryRunner (through `connection.promise()`) and the hand-written fast path alike — gets
- * transaction tracking, error accounting and the one retry of a read on a dead connection.
+ * transaction tracking and error accounting. A statement on a borrowed connection is never
+ * retried elsewhere: its caller may depend on the session (a transaction, GET_LOCK, a
+ * temporary table, @variables); only GuardedPool's one-shot statements are (guarded-pool.ts).
  * Calls without a callback (event-emitter style) pass through untouched.
  */
 export function instrumentConnection(connection: PoolConnection, state: ConnectionState, hooks: StatementHooks): void {
@@ -24,31 +23,12 @@ export function instrumentConnection(connection: PoolConnection, state: Connecti
     ;(connection as unknown as Record<string, unknown>)[method] = function guardedStatement(...args: unknown[]) {
       const callback = args[args.length - 1]
       if (typeof callback !== 'function') return state.originals[method].apply(connection, args)
-      return runStatement(connection, state, method, args.slice(0, -1), callback as StatementCallback, hooks, true)
+      return state.originals[method].call(connection, ...args.slice(0, -1), (err: unknown, result: unknown, fields: unknown) => {
+        hooks.afterStatement(connection, state, err, result)
+        ;(callback as StatementCallback)(err, result, fields)
+      })
     }
   }
-}
-
-export function runStatement(
-  connection: PoolConnection,
-  state: ConnectionState,
-  method: StatementMethodName,
-  statementArgs: unknown[],
-  callback: StatementCallback,
-  hooks: StatementHooks,
-  allowRetry: boolean
-): unknown {
-  const sql = sqlTextOf(statementArgs[0])
-  // A read inside a transaction must not move to another connection: it would leave the transaction.
-  const wasInTransaction = state.inTransaction
-  return state.originals[method].call(connection, ...statementArgs, (err: unknown, result: unknown, fields: unknown) => {
-    hooks.afterStatement(connection, state, err, result)
-    if (err && allowRetry && !wasInTransaction && isConnectionError(err) && isRetryableRead(sql)) {
-      hooks.retryRead(method, statementArgs, callback)
-      return
-    }
-    callback(err, result, fields)
-  })
 }
 
 /**

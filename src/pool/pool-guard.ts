@@ -4,7 +4,7 @@ import { poolClosedError, queueFullError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
 import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
 import { isConnectionError } from './connection-errors'
-import { instrumentConnection, runStatement, type StatementHooks } from './instrument-connection'
+import { instrumentConnection, type StatementHooks } from './instrument-connection'
 import { pingWithin } from './validate-connection'
 import { sessionSetupSql } from './session-setup'
 import { idleConnections, idleCount, isGone, isMariaDb, lastActiveTime, totalConnections } from './mysql2-internals'
@@ -42,17 +42,7 @@ export class PoolGuard extends EventEmitter {
   private health?: HealthConnection
   private closed = false
   private readonly hooks: StatementHooks = {
-    afterStatement: (connection, state, err, result) => this.afterStatement(connection, state, err, result),
-    retryRead: (method, statementArgs, callback) => {
-      this.totals.readRetries++
-      this.acquire((err, fresh) => {
-        if (err || !fresh) return callback(err)
-        runStatement(fresh, this.states.get(fresh)!, method, statementArgs, (...outcome) => {
-          fresh.release()
-          callback(...outcome)
-        }, this.hooks, false)
-      })
-    }
+    afterStatement: (connection, state, err, result) => this.afterStatement(connection, state, err, result)
   }
 
   constructor(
@@ -96,8 +86,8 @@ export class PoolGuard extends EventEmitter {
     return new GuardedPool(this, inner)
   }
 
-  /** Borrow with one absolute deadline; mysql2's callback contract. */
-  acquire(callback: ConnectionCallback): void {
+  /** Borrow with one absolute deadline (the acquire timeout from now, or `deadline`); mysql2's callback contract. */
+  acquire(callback: ConnectionCallback, deadline?: number): void {
     if (this.closed || !this.inner) return process.nextTick(callback, poolClosedError())
     const { queueLimit } = this.settings
     if (queueLimit > 0 && this.waiters.length >= queueLimit) {
@@ -105,7 +95,7 @@ export class PoolGuard extends EventEmitter {
       return process.nextTick(callback, queueFullError(queueLimit))
     }
     const servedAtOnce = this.waiters.length === 0 && idleCount(this.inner) > 0
-    this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce)
+    this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce, deadline)
     this.pump()
   }
 

@@ -32,10 +32,14 @@ export class WaiterQueue {
     return this.waiters.length
   }
 
-  /** Queues a borrow; its deadline timer starts now unless it is about to be served from an idle connection. */
-  enqueue(callback: ConnectionCallback, borrowStack: string | undefined, servedAtOnce: boolean): Waiter {
+  /**
+   * Queues a borrow; its deadline timer starts now unless it is about to be served from an idle
+   * connection. The deadline is the acquire timeout from now, or an earlier borrow's own
+   * (a retried read keeps the deadline its first borrow had).
+   */
+  enqueue(callback: ConnectionCallback, borrowStack: string | undefined, servedAtOnce: boolean, deadline?: number): Waiter {
     const now = Date.now()
-    const waiter: Waiter = { callback, enqueuedAt: now, deadline: now + this.settings.acquireTimeoutMs, settled: false, borrowStack }
+    const waiter: Waiter = { callback, enqueuedAt: now, deadline: deadline ?? now + this.settings.acquireTimeoutMs, settled: false, borrowStack }
     this.waiters.push(waiter)
     if (!servedAtOnce) this.armDeadline(waiter)
     return waiter

@@ -1,21 +1,80 @@
 import t from 'tap'
 import { createTestDatabase, adminConnection } from '../helper'
+import type { GuardedPool } from '../../src/pool/guarded-pool'
 import { borrow, countPings, guardedDataSource, sleep } from './guard-harness'
 
-t.test('a read on a connection the server killed is retried once on a fresh one', async (t) => {
+/** pool.query (one borrow, one statement, one release) as a promise. */
+function oneShot(pool: GuardedPool, sql: string): Promise<any[]> {
+  return new Promise((resolve, reject) => pool.query(sql, (err: unknown, rows: unknown) => (err ? reject(err) : resolve(rows as any[]))))
+}
+
+/** Kills the connection running `marker`'s statement as soon as the server shows it running. */
+async function killWhenRunning(marker: string): Promise<void> {
+  const admin = await adminConnection()
+  try {
+    for (;;) {
+      const [rows] = (await admin.query(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE CONCAT('%', ?, '%') AND INFO NOT LIKE '%PROCESSLIST%'",
+        [marker]
+      )) as any
+      if (rows.length > 0) return void (await admin.query(`KILL CONNECTION ${rows[0].ID}`))
+      await sleep(10)
+    }
+  } finally {
+    await admin.end()
+  }
+}
+
+t.test('a one-shot read whose connection dies under it runs once more on a fresh one', async (t) => {
   const config = await createTestDatabase(t, { migrate: false })
   const { guard, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 2 })
-  const admin = await adminConnection()
-  t.teardown(() => admin.end())
-  const doomed = await borrow(pool)
-  await admin.query(`KILL CONNECTION ${doomed.threadId}`)
-  await sleep(50)
-  const [[row]] = (await doomed.promise().query('SELECT 41 + 1 AS answer')) as any
+  const answer = oneShot(pool, "SELECT SLEEP(0.3) AS slept, 42 AS answer, 'retry-me' AS marker")
+  await killWhenRunning('retry-me')
+  const [row] = await answer
   t.equal(row.answer, 42, 'the caller never saw the dead connection')
   t.equal(guard.totals.readRetries, 1)
-  doomed.release()
   t.ok(guard.totals.destroyedByReason.size > 0, 'the dead connection was destroyed')
   t.equal(guard.stats().active, 0, 'nothing is left lent out')
+})
+
+t.test('the retry stays inside the first borrow\'s deadline', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 2, DB_POOL_ACQUIRE_TIMEOUT_MS: 500 })
+  const started = Date.now()
+  const answer = oneShot(pool, "SELECT SLEEP(2) AS slept, 'too-late' AS marker").catch((err) => err)
+  await sleep(700) // past the 500 ms deadline the borrow began with
+  await killWhenRunning('too-late')
+  const failure = await answer
+  t.equal(failure?.fatal, true, 'the dead connection\'s error, not a second full wait')
+  t.equal(guard.totals.readRetries, 0)
+  t.ok(Date.now() - started < 2_000, 'not run again')
+})
+
+t.test('a read on a borrowed connection is never moved: its caller may depend on the session', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 2 })
+  const held = await borrow(pool)
+  const answer = held.promise().query("SELECT SLEEP(0.3), 'held-read' AS marker").catch((err) => err)
+  await killWhenRunning('held-read')
+  t.equal((await answer)?.fatal, true)
+  held.release()
+  t.equal(guard.totals.readRetries, 0)
+  t.equal(guard.stats().active, 0)
+})
+
+t.test('a one-shot read of session state is not retried', async (t) => {
+  const config = await createTestDatabase(t, { migrate: false })
+  const { guard, pool } = await guardedDataSource(t, { ...config, DB_POOL_SIZE: 2 })
+  for (const [sql, marker] of [
+    ["SELECT SLEEP(0.3), GET_LOCK('lg-test', 0), 'lock-read'", 'lock-read'],
+    ["SELECT SLEEP(0.3), LAST_INSERT_ID(), 'id-read'", 'id-read'],
+    ["SELECT SLEEP(0.3), @counter, 'var-read'", 'var-read']
+  ]) {
+    const answer = oneShot(pool, sql).catch((err) => err)
+    await killWhenRunning(marker)
+    t.equal((await answer)?.fatal, true, sql)
+  }
+  t.equal(guard.totals.readRetries, 0)
 })
 
 t.test('a write on a dead connection is not retried', async (t) => {
@@ -81,7 +140,7 @@ t.test('after a fatal error, idle connections older than it are pinged before re
   t.teardown(() => admin.end())
   await admin.query(`KILL CONNECTION ${doomed.threadId}`)
   await sleep(50)
-  await doomed.promise().query('SELECT 1') // fails on the dead connection, retried elsewhere
+  await doomed.promise().query('SELECT 1').catch(() => undefined) // fails on the dead connection: the fatal error
   doomed.release()
   const [first, second] = await Promise.all([borrow(pool), borrow(pool)])
   t.equal(counter.pings, 2, 'both older idle connections were validated once')

@@ -12,7 +12,7 @@ t.test('only plain reads are retried on another connection', async (t) => {
   for (const sql of ['SELECT 1', '  select * from books where id = ?', '/* hint */ SELECT 1', 'WITH x AS (SELECT 1) SELECT * FROM x', 'SHOW TABLES', '(SELECT 1) UNION (SELECT 2)']) {
     t.ok(isRetryableRead(sql), sql)
   }
-  for (const sql of ['INSERT INTO a VALUES (1)', 'UPDATE a SET b = 1', 'DELETE FROM a', 'SELECT * FROM a FOR UPDATE', 'SELECT * FROM a LOCK IN SHARE MODE', 'SELECT 1 INTO @x', 'START TRANSACTION', 'CALL p()', undefined]) {
+  for (const sql of ['INSERT INTO a VALUES (1)', 'UPDATE a SET b = 1', 'DELETE FROM a', 'SELECT * FROM a FOR UPDATE', 'SELECT * FROM a LOCK IN SHARE MODE', 'SELECT 1 INTO @x', 'START TRANSACTION', 'CALL p()', undefined, "SELECT GET_LOCK('a', 1)", 'SELECT LAST_INSERT_ID()', 'select found_rows()', 'SELECT @n', 'SELECT CONNECTION_ID()', "SELECT IS_USED_LOCK('a')"]) {
     t.notOk(isRetryableRead(sql), String(sql))
   }
 })
