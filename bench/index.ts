@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -23,7 +24,18 @@ export interface BenchOptions extends RunSettings, Omit<ScenarioContext, 'seed' 
   profileDir?: string
 }
 
+/** The code a run measured: the commit checked out when the servers were built, and local changes. */
+export interface BenchSource {
+  /** `git rev-parse HEAD`, or `unknown` outside a git checkout. */
+  commit: string
+  /** Whether `git status --porcelain` listed anything (tracked changes or untracked files). */
+  dirty: boolean
+  /** Those paths, as `git status --porcelain` prints them (`M src/app.ts`, `?? new.ts`). */
+  changes: string[]
+}
+
 export interface BenchReport {
+  source: BenchSource
   machine: Record<string, string | number>
   settings: Omit<BenchOptions, 'outDir' | 'profileDir' | 'databaseUrl'> & { slowQuerySeconds: number }
   scenarios: ScenarioSummary[]
@@ -38,6 +50,8 @@ export async function runBench(options: BenchOptions, progress: Progress = () =>
   await prepareBenchDatabase(options.databaseUrl, options.seed)
   const slowQuerySeconds = await measureSlowQuerySeconds(options.databaseUrl)
   const scenarios = chooseScenarios(allScenarios({ ...options, slowQuerySeconds }), options.scenarios)
+  // Read just before the build: the servers run what the tree held at this moment.
+  const source = describeSource(REPO_ROOT)
   const build = compileForBench(REPO_ROOT)
   const summaries: ScenarioSummary[] = []
   const runs: BenchReport['runs'] = {}
@@ -64,6 +78,7 @@ export async function runBench(options: BenchOptions, progress: Progress = () =>
   }
   const { outDir, profileDir, databaseUrl, ...settings } = options
   const report: BenchReport = {
+    source,
     machine: await describeMachine(databaseUrl),
     settings: { ...settings, slowQuerySeconds },
     scenarios: summaries,
@@ -89,6 +104,31 @@ function profileOf(dir: string, pid: number): string {
   return path.join(dir, file)
 }
 
+export function describeSource(repoRoot: string): BenchSource {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  try {
+    const commit = git('rev-parse', 'HEAD').trim()
+    const changes = git('status', '--porcelain')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => `${line.slice(0, 2).trim()} ${line.slice(3)}`)
+    return { commit, dirty: changes.length > 0, changes }
+  } catch {
+    return { commit: 'unknown', dirty: true, changes: ['(not a git checkout: the code measured is not known)'] }
+  }
+}
+
+/** First line of results.md and profile.md: what was measured, where, how. */
+export function describeRun(report: Pick<BenchReport, 'source' | 'machine' | 'settings'>): string {
+  const { source, machine, settings } = report
+  const changes = source.dirty ? `plus uncommitted changes: ${source.changes.join(', ')}` : 'clean tree'
+  return (
+    `Measured on commit ${source.commit} (${changes}) at ${machine.date}: ${machine.cpus} CPUs (${machine.cpuModel}), ` +
+    `Node ${machine.node}, ${machine.database}; ${settings.rounds} rounds × ${settings.durationSec} s per server ` +
+    `after a ${settings.warmupSec} s warm-up, ${settings.connections} connections, pool ${settings.poolSize}.`
+  )
+}
+
 async function describeMachine(databaseUrl: string): Promise<BenchReport['machine']> {
   const connection = await mysql.createConnection(connectionOptions(databaseUrl))
   try {
@@ -110,15 +150,18 @@ async function describeMachine(databaseUrl: string): Promise<BenchReport['machin
 /** Profiled runs are slowed by the profiler: they get their own files and never replace results. */
 function writeReport(outDir: string, report: BenchReport, profiled: boolean): void {
   mkdirSync(outDir, { recursive: true })
+  const header = describeRun(report) + '\n\n'
   if (profiled) {
     const markdown = Object.entries(report.profiles).map(([name, summary]) => profileMarkdown(name, summary))
-    writeFileSync(path.join(outDir, 'profile.md'), markdown.join('\n'))
-    writeFileSync(path.join(outDir, 'profile.json'), JSON.stringify(report.profiles, null, 2) + '\n')
+    writeFileSync(path.join(outDir, 'profile.md'), header + markdown.join('\n'))
+    const { source, machine, settings, profiles } = report
+    writeFileSync(path.join(outDir, 'profile.json'), JSON.stringify({ source, machine, settings, profiles }, null, 2) + '\n')
     return
   }
   const { markdown, ...data } = report
   writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(data, null, 2) + '\n')
-  writeFileSync(path.join(outDir, 'results.md'), markdown)
-  const title = `Lifeguard vs baselines, ${report.machine.cpus} cores, medians of ${report.settings.rounds} rounds`
+  writeFileSync(path.join(outDir, 'results.md'), header + markdown)
+  const commit = `${report.source.commit.slice(0, 7)}${report.source.dirty ? ' + local changes' : ''}`
+  const title = `Lifeguard vs baselines, ${report.machine.cpus} cores, medians of ${report.settings.rounds} rounds, ${commit}`
   writeFileSync(path.join(outDir, 'ratios.svg'), svgChart(title, ratioSections(report.scenarios)))
 }

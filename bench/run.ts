@@ -6,11 +6,23 @@ import { runBench, type BenchOptions } from './index'
 import { profileMarkdown } from './profile/cpu-profile'
 import { REPO_ROOT } from './server-process'
 
+/** Default output: git-ignored, so a run for a look (or on a busy machine) changes no tracked file. */
+export const SCRATCH_OUT = path.join(REPO_ROOT, 'bench', '.tmp', 'results')
+/** The published results, written only by `npm run bench -- --publish`. */
+export const PUBLISHED_OUT = path.join(REPO_ROOT, 'docs', 'bench')
+
 /**
- * `npm run bench [-- scenario ...]`. Knobs are environment variables so CI and humans set
- * them the same way; defaults are the full measured run (about 5 minutes on 2 cores).
+ * `npm run bench [-- [--publish] scenario ...]`. Knobs are environment variables so CI and
+ * humans set them the same way; defaults are the full measured run (about 5 minutes on 2 cores).
+ * Results go to bench/.tmp/results/ unless `--publish` (docs/bench/) or `BENCH_OUT` says otherwise.
  */
-function readOptions(env: NodeJS.ProcessEnv, argv: string[]): BenchOptions {
+export function readOptions(env: NodeJS.ProcessEnv, args: string[]): BenchOptions & { publish: boolean } {
+  const flags = args.filter((arg) => arg.startsWith('-'))
+  const unknown = flags.filter((flag) => flag !== '--publish')
+  if (unknown.length) throw new Error(`unknown option ${unknown.join(', ')}; known: --publish (write into docs/bench)`)
+  const publish = flags.includes('--publish')
+  if (publish && env.BENCH_OUT) throw new Error('--publish writes into docs/bench; BENCH_OUT names another folder: choose one')
+  const argv = args.filter((arg) => !arg.startsWith('-'))
   const number = (name: string, fallback: number) => {
     if (env[name] === undefined || env[name] === '') return fallback
     const value = Number(env[name])
@@ -28,14 +40,18 @@ function readOptions(env: NodeJS.ProcessEnv, argv: string[]): BenchOptions {
     poolSize: number('BENCH_POOL_SIZE', 10),
     overloadConnections: number('BENCH_OVERLOAD_CONNECTIONS', 400),
     overloadAcquireTimeoutMs: number('BENCH_ACQUIRE_TIMEOUT_MS', 100),
-    outDir: env.BENCH_OUT || path.join(REPO_ROOT, 'docs', 'bench'),
-    profileDir: env.BENCH_PROFILE === '1' ? mkdtempSync(path.join(os.tmpdir(), 'lifeguard-cpu-prof-')) : undefined
+    outDir: env.BENCH_OUT ? path.resolve(env.BENCH_OUT) : publish ? PUBLISHED_OUT : SCRATCH_OUT,
+    profileDir: env.BENCH_PROFILE === '1' ? mkdtempSync(path.join(os.tmpdir(), 'lifeguard-cpu-prof-')) : undefined,
+    publish
   }
 }
 
 async function main() {
-  const options = readOptions(process.env, process.argv.slice(2))
+  const { publish, ...options } = readOptions(process.env, process.argv.slice(2))
   const report = await runBench(options, (line) => process.stderr.write(line + '\n'))
+  if (publish && report.source.dirty) {
+    process.stderr.write(`published figures measured uncommitted changes: ${report.source.changes.join(', ')}\n`)
+  }
   if (options.profileDir) {
     // The profiler slows the server: a profiled run's ratios mean nothing, so none are shown.
     for (const [scenario, summary] of Object.entries(report.profiles)) process.stdout.write(profileMarkdown(scenario, summary))
@@ -46,10 +62,11 @@ async function main() {
   }
 }
 
-// Exit through process.exit so server-process.ts can stop the servers it started.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
-
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`)
-  process.exit(1)
-})
+if (require.main === module) {
+  // Exit through process.exit so server-process.ts can stop the servers it started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
+  main().catch((err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`)
+    process.exit(1)
+  })
+}

@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { SourceMap } from 'node:module'
 import type { LoadWindow } from '../measure'
 import { round } from '../load'
 
 interface CallFrame {
   functionName: string
   url: string
+  /** Zero-based, of the function's start in the script. */
   lineNumber: number
+  columnNumber?: number
 }
 
 interface CpuProfile {
@@ -77,13 +80,14 @@ export function summariseCpuProfile(file: string, window: LoadWindow, repoRoot: 
     total += delta
   })
   const byOwner = new Map<string, number>()
+  const maps = new Map<string, SourceMap | undefined>()
   const costs: FunctionCost[] = []
   for (const { frame, micros } of selfMicros.values()) {
     const owner = ownerOf(frame, repoRoot)
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + micros)
     costs.push({
       name: frame.functionName || '(anonymous)',
-      location: frame.url ? `${shortPath(frame.url, repoRoot)}:${frame.lineNumber + 1}` : '',
+      location: frame.url ? locationOf(frame, repoRoot, maps) : '',
       owner,
       selfMs: round(micros / 1000, 1),
       share: round(micros / total, 4)
@@ -96,6 +100,23 @@ export function summariseCpuProfile(file: string, window: LoadWindow, repoRoot: 
       .sort((a, b) => b.selfMs - a.selfMs),
     top: costs.sort((a, b) => b.selfMs - a.selfMs).slice(0, topCount)
   }
+}
+
+/**
+ * `typeorm/...:line` for a dependency; for our code the TypeScript file and line it was
+ * compiled from, read from the source map compile.ts leaves beside each file, so the
+ * location names a file in the repository. Without a map: the compiled file's path and line.
+ */
+function locationOf(frame: CallFrame, repoRoot: string, maps: Map<string, SourceMap | undefined>): string {
+  const short = shortPath(frame.url, repoRoot)
+  const script = frame.url.replace(/^file:\/\//, '')
+  if (!maps.has(script)) {
+    const mapFile = script + '.map'
+    maps.set(script, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined)
+  }
+  const entry = maps.get(script)?.findEntry(frame.lineNumber, frame.columnNumber ?? 0)
+  if (entry && 'originalLine' in entry && /\.js$/.test(short)) return `${short.replace(/\.js$/, '.ts')}:${entry.originalLine + 1}`
+  return `${short}:${frame.lineNumber + 1}`
 }
 
 /** `src/app.js` for our compiled code (see compile.ts), `typeorm/...` for a dependency. */
