@@ -1,4 +1,4 @@
-import { isConnectionError } from '../pool/connection-errors'
+import { isConnectionError, isReadOnlyError } from '../pool/connection-errors'
 import { driverErrorOf, type DriverErrorShape } from '../db/driver-error'
 import type { ProblemSlug } from './problem-types'
 import type { SchemaNames } from './schema-names'
@@ -72,6 +72,10 @@ export function mapDatabaseError(err: unknown, names?: SchemaNames): MappedDatab
   if (!driverError) return undefined
   const mapper = driverError.errno === undefined ? undefined : BY_ERRNO[driverError.errno]
   if (mapper) return mapper(driverError, names)
+  if (isReadOnlyError(driverError)) {
+    // A failover in progress: the pool has replaced its connections, and a retry reaches the new primary.
+    return { slug: 'database-unavailable', detail: 'the database is read-only right now (a failover?); retry the request', retryAfterSeconds: RETRY_SOON }
+  }
   if (isConnectionError(driverError)) {
     return { slug: 'database-unavailable', detail: 'the database is unavailable; retry the request', retryAfterSeconds: RETRY_SOON }
   }

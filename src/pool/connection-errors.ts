@@ -65,6 +65,19 @@ export function isRetryableRead(sql: string | undefined): boolean {
   return sql !== undefined && READ_STATEMENT.test(sql) && !LOCKING_OR_WRITING.test(sql) && !SESSION_DEPENDENT.test(sql)
 }
 
+/**
+ * The server refuses writes because it is read-only: a primary demoted in a failover (MariaDB's
+ * and MySQL's 1290 for --read-only, MySQL's 1836 ER_READ_ONLY_MODE and super_read_only). 1290 is
+ * shared by other server options, so its message decides. Every connection to that server is
+ * then useless for writes, while the name it was reached by may already lead to the new primary.
+ */
+export function isReadOnlyError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false
+  const { errno, sqlMessage, message } = err as DriverErrorLike & { sqlMessage?: string; message?: string }
+  if (errno === 1836) return true
+  return errno === 1290 && /read[-_ ]only/i.test(sqlMessage ?? message ?? '')
+}
+
 /** The SQL text of whatever mysql2's query()/execute() accept as first argument. */
 export function sqlTextOf(statement: unknown): string | undefined {
   if (typeof statement === 'string') return statement

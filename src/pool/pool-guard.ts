@@ -3,7 +3,7 @@ import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2'
 import { poolClosedError, queueFullError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
 import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
-import { isConnectionError } from './connection-errors'
+import { isConnectionError, isReadOnlyError } from './connection-errors'
 import { instrumentConnection, type StatementHooks } from './instrument-connection'
 import { pingWithin } from './validate-connection'
 import { sessionSetupSql } from './session-setup'
@@ -260,10 +260,34 @@ export class PoolGuard extends EventEmitter {
   private afterStatement(connection: PoolConnection, state: ConnectionState, err: unknown, result: unknown): void {
     if (!err) return trackServerStatus(state, result)
     this.totals.countError(err)
+    if (isReadOnlyError(err)) return this.evictReadOnly()
     if (!isConnectionError(err)) return
     // Evict now, and make every connection made before this moment prove itself before reuse.
     this.fatalErrors++
     this.discard(connection, 'fatal_error')
+  }
+
+  /**
+   * The server turned read-only (a failover demoted it): drop every idle connection now and
+   * every lent one when it comes back, so the next borrows connect afresh and reach the new
+   * primary behind the same name, without a restart. Each read-only error evicts the
+   * connections made before it; connections made after it are kept until they hit one too.
+   */
+  private evictReadOnly(): void {
+    let evicted = 0
+    for (const connection of this.borrowed) {
+      const state = this.states.get(connection)!
+      if (!state.goneReason) evicted++
+      this.markGone(state, 'read_only')
+    }
+    if (this.inner) {
+      for (const connection of [...idleConnections(this.inner)]) {
+        evicted++
+        this.discard(connection, 'read_only')
+      }
+    }
+    if (evicted > 0) this.logger.warn({ evicted }, 'the database refused a write as read-only (failover?): its connections are replaced')
+    this.pump()
   }
 
   private markGone(state: ConnectionState, reason: string): void {
