@@ -43,6 +43,12 @@ export const ConfigSchema = Type.Object({
   DB_POOL_LEAK_DETECTION_MS: Milliseconds('warn when a connection is held longer than this (0 = off)', 0),
   DB_STATEMENT_TIMEOUT_MS: Milliseconds('server-side limit for one statement (0 = off)', 0),
   DB_CONNECT_RETRY_MS: Milliseconds('how long start-up keeps retrying a database that does not answer (0 = try once)', 30_000),
+  // false is for deploys that migrate as a separate step: the app then never changes the schema,
+  // and refuses to start on one it was not written for rather than failing on its first query.
+  MIGRATIONS_RUN: Type.Boolean({
+    default: true,
+    description: 'apply pending migrations at start-up (false: refuse to start while any is pending)'
+  }),
   DB_PREPARED_STATEMENTS_PER_CONNECTION: Type.Optional(
     Type.Integer({
       minimum: 1,
@@ -145,6 +151,7 @@ function describeAccepted(property: Record<string, unknown>): string {
     return 'one of ' + property.anyOf.map((choice: { const: string }) => choice.const).join(', ')
   }
   if (property.pattern) return `a URL like ${property.description}`
+  if (property.type === 'boolean') return `true or false — ${property.description}`
   const bounds = []
   if (property.minimum !== undefined) bounds.push(`>= ${property.minimum}`)
   if (property.maximum !== undefined) bounds.push(`<= ${property.maximum}`)

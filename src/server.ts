@@ -2,7 +2,9 @@ import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfigWithWarnings, redactUrl, type Config } from './config'
 import { buildApp } from './app'
 import { endLog, startupLogger } from './http/logger'
-import { runPendingMigrations } from './db/prepare-database'
+import { refusePendingMigrations, runPendingMigrations } from './db/prepare-database'
+import { refuseSchemaGaps } from './db/schema-check'
+import { isRestEntity } from './rest/resource-model'
 import { waitForDatabase } from './db/wait-for-database'
 
 /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
@@ -28,8 +30,15 @@ function readConfigOrExit(): Config {
 async function main() {
   const config = readConfigOrExit()
   await waitForDatabase(config, startupLogger(config))
-  const applied = await runPendingMigrations(config)
+  // MIGRATIONS_RUN=false: migrating is a separate deploy step, so a database behind it is a refusal.
+  const applied = config.MIGRATIONS_RUN ? await runPendingMigrations(config) : await refusePendingMigrations(config).then(() => [])
   const app = await buildApp(config)
+  // Migrations applied is not schema matched: an entity changed without a migration would only
+  // fail on its first request. Refuse now, naming what is missing, and close the pool buildApp opened.
+  await refuseSchemaGaps(app.db, app.db.entityMetadatas.filter(isRestEntity)).catch(async (err) => {
+    await app.close().catch(() => undefined)
+    throw err
+  })
   // Which database and pool this instance uses is the first thing an operator asks; never its password.
   app.log.info({ database: redactUrl(config.DATABASE_URL), poolSize: config.DB_POOL_SIZE }, 'database ready')
   if (applied.length > 0) app.log.info({ migrations: applied }, 'applied pending migrations')

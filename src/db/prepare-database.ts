@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise'
-import { DataSource } from 'typeorm'
+import { DataSource, MigrationExecutor } from 'typeorm'
 import type { Config } from '../config'
 import { connectTimeoutMs, dataSourceOptions, parseDatabaseUrl } from './data-source-options'
 
@@ -56,4 +56,35 @@ export async function runPendingMigrations(config: Config): Promise<string[]> {
     await lockHolder.release()
     await dataSource.destroy()
   }
+}
+
+/** MIGRATIONS_RUN=false and the database is behind migrations/; the message is the one line an operator reads. */
+export class PendingMigrationsError extends Error {
+  override name = 'PendingMigrationsError'
+  constructor(readonly pending: string[]) {
+    const count = pending.length === 1 ? '1 migration is pending' : `${pending.length} migrations are pending`
+    super(`${count} (${pending.join(', ')}); run \`npm run migration:run\` or start with MIGRATIONS_RUN=true`)
+  }
+}
+
+/**
+ * The names of migrations in migrations/ the database has not applied, read on a short-lived
+ * DataSource. It only reads: TypeORM's showMigrations() would create the migrations table, and
+ * with MIGRATIONS_RUN=false start-up must change nothing (the account may not even be allowed to).
+ */
+export async function pendingMigrations(config: Config): Promise<string[]> {
+  const dataSource = new DataSource({ ...dataSourceOptions(config), poolSize: 1 })
+  await dataSource.initialize()
+  try {
+    const pending = await new MigrationExecutor(dataSource).getPendingMigrations()
+    return pending.map((migration) => migration.name)
+  } finally {
+    await dataSource.destroy()
+  }
+}
+
+/** Start-up with MIGRATIONS_RUN=false: throws a PendingMigrationsError unless the database is up to date. */
+export async function refusePendingMigrations(config: Config): Promise<void> {
+  const pending = await pendingMigrations(config)
+  if (pending.length > 0) throw new PendingMigrationsError(pending)
 }
