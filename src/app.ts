@@ -6,6 +6,7 @@ import { entities as domainEntities, subscribers as domainSubscribers } from '..
 import dbPlugin from './db/plugin'
 import transactionScope from './db/transaction-scope'
 import metrics from './http/metrics'
+import drain from './http/drain'
 import problemHandler from './http/problem-handler'
 import openapi from './http/openapi'
 import healthRoutes from './http/health'
@@ -43,6 +44,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   })
   try {
     await app.register(problemHandler)
+    await app.register(drain)
     await app.register(dbPlugin, {
       config,
       entities: entities as MixedList<Function | string | EntitySchema>,

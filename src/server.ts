@@ -7,7 +7,7 @@ import { refuseSchemaGaps } from './db/schema-check'
 import { isRestEntity } from './rest/resource-model'
 import { waitForDatabase } from './db/wait-for-database'
 
-/** How long SIGTERM waits for in-flight requests before the process exits anyway. */
+/** How long SIGTERM waits (drain included) for in-flight requests before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
 
 function readConfigOrExit(): Config {
@@ -43,12 +43,15 @@ async function main() {
   app.log.info({ database: redactUrl(config.DATABASE_URL), poolSize: config.DB_POOL_SIZE }, 'database ready')
   if (applied.length > 0) app.log.info({ migrations: applied }, 'applied pending migrations')
 
-  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then onClose hooks
-  // destroy the DataSource and with it every pooled connection.
+  // SIGTERM/SIGINT: drain (stop accepting, readiness red, Connection: close to keep-alive
+  // clients: src/http/drain.ts), let in-flight requests finish, then onClose hooks destroy the
+  // DataSource and with it every pooled connection.
   // close-with-grace reports a grace timeout through `logger`: keep that line in pino's JSON too.
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: app.log }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an uncaught error')
     else app.log.info({ signal }, 'shutting down gracefully')
+    const { openConnections } = await app.drain(config.SHUTDOWN_DRAIN_MS)
+    app.log.info({ openConnections }, 'drained: no new connections, keep-alive clients told to close')
     await app.close()
     app.log.info('shut down: in-flight requests finished, database pool closed')
     await endLog(app.log)

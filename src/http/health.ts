@@ -69,6 +69,8 @@ export default async function healthRoutes(app: FastifyInstance) {
       }
     },
     async (request, reply) => {
+      // Shutting down: out of the load balancer first, while in-flight requests still finish.
+      if (app.draining) return sendProblem(reply, 'not-ready', 'the instance is shutting down', { retryAfterSeconds: READY_RETRY_AFTER_SECONDS })
       const check = await app.poolGuard.checkReachable(READY_CHECK_TIMEOUT_MS)
       if (!check.reachable) {
         request.log.warn({ reason: check.reason, elapsedMs: check.elapsedMs }, 'readiness check failed')

@@ -73,6 +73,8 @@ let stopping: Promise<void> | undefined
 function startServer(): void {
   const child = spawn(process.execPath, ['--enable-source-maps', path.join(outDir, 'src', 'server.js')], {
     cwd: root,
+    // A browser's idle keep-alive socket would hold every restart for the whole drain.
+    env: { SHUTDOWN_DRAIN_MS: '0', ...process.env },
     stdio: 'inherit'
   })
   child.on('exit', (code, signal) => {
