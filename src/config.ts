@@ -42,6 +42,10 @@ export const ConfigSchema = Type.Object({
   DB_POOL_VALIDATE_AFTER_IDLE_MS: Milliseconds('a connection idle longer than this is pinged before use', 5_000),
   DB_POOL_LEAK_DETECTION_MS: Milliseconds('warn when a connection is held longer than this (0 = off)', 0),
   DB_STATEMENT_TIMEOUT_MS: Milliseconds('server-side limit for one statement (0 = off)', 0),
+  DB_STATEMENT_DEADLINE_MS: Milliseconds(
+    'client-side limit for one statement when DB_STATEMENT_TIMEOUT_MS is off (with it on: that timeout + 500 ms); 0 = off',
+    30_000
+  ),
   DB_CONNECT_RETRY_MS: Milliseconds('how long start-up keeps retrying a database that does not answer (0 = try once)', 30_000),
   SHUTDOWN_DRAIN_MS: Milliseconds('on SIGTERM, how long keep-alive clients get to take their last response (Connection: close) before idle sockets are closed', 3_000),
   // false is for deploys that migrate as a separate step: the app then never changes the schema,

@@ -20,6 +20,7 @@ const BY_CODE: Readonly<Record<string, ProblemSlug>> = {
   LG_DATABASE_UNAVAILABLE: 'database-unavailable',
   // src/pool/pool-errors.ts: acquire timeout, full queue, closed pool
   LG_POOL_UNAVAILABLE: 'pool-unavailable',
+  LG_STATEMENT_DEADLINE: 'statement-timeout',
   // src/db/request-transaction.ts
   LG_CLIENT_CLOSED_REQUEST: 'client-closed-request',
   // Fastify's body parsing and routing

@@ -56,7 +56,7 @@ export const PROBLEM_TYPES = {
   'database-unavailable': { status: 503, meaning: 'the database cannot be reached or dropped the connection' },
   'database-busy': { status: 503, meaning: 'the database refused new work for now (e.g. max_prepared_stmt_count, 1461)' },
   'lock-conflict': { status: 503, meaning: 'lock wait timeout or deadlock (1205/1213), after any safe retries' },
-  'statement-timeout': { status: 503, meaning: 'the statement ran longer than DB_STATEMENT_TIMEOUT_MS' },
+  'statement-timeout': { status: 503, meaning: 'the statement ran longer than DB_STATEMENT_TIMEOUT_MS, or got no answer within the statement deadline' },
   'not-ready': { status: 503, meaning: '/health/ready: the database is not reachable, or the instance is shutting down' }
 } as const satisfies Record<string, ProblemType>
 

@@ -13,12 +13,20 @@ export interface ConnectionState {
   /** Set while lent out. */
   borrowedAt?: number
   leakTimer?: NodeJS.Timeout
+  /** The statement waiting for its answer, if any (for the statement deadline). */
+  running?: RunningStatement
   /** Mirrors SERVER_STATUS_IN_TRANS from the last OK packet the server sent. */
   inTransaction: boolean
   /** Set once: why the connection left the pool. */
   goneReason?: string
   /** mysql2's own methods, before the guard wrapped them. */
   originals: { query: StatementMethod; execute: StatementMethod; release: () => void; destroy: () => void }
+}
+
+export interface RunningStatement {
+  startedAt: number
+  /** Answers the caller with `err` now; the driver's late answer, if one comes, is dropped. */
+  fail(err: Error): void
 }
 
 /** MySQL protocol server status flag: a transaction is open on this session. */

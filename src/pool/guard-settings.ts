@@ -21,6 +21,11 @@ export interface GuardSettings {
   leakDetectionMs: number
   /** Server-side limit per statement; 0 = off. */
   statementTimeoutMs: number
+  /**
+   * Client-side limit per statement, enforced even when the server cannot (frozen, cut off):
+   * the statement fails, its connection is destroyed and its query killed later; 0 = off.
+   */
+  statementDeadlineMs: number
   /** How often the idle sweeper looks at idle connections. */
   sweepIntervalMs: number
 }
@@ -40,10 +45,22 @@ export function guardSettingsFromConfig(config: Config): GuardSettings {
     validationTimeoutMs: Math.min(1_000, config.DB_POOL_ACQUIRE_TIMEOUT_MS),
     leakDetectionMs: config.DB_POOL_LEAK_DETECTION_MS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    statementDeadlineMs: statementDeadlineFor(config),
     sweepIntervalMs: 1_000
   }
   settings.sweepIntervalMs = sweepIntervalFor(settings)
   return settings
+}
+
+/**
+ * Beyond the server's own limit, the server had its chance: its error (1969) comes first when
+ * it is alive, and the client-side deadline only fires when it could not answer at all.
+ */
+export const DEADLINE_MARGIN_MS = 500
+
+function statementDeadlineFor(config: Config): number {
+  if (config.DB_STATEMENT_TIMEOUT_MS > 0) return config.DB_STATEMENT_TIMEOUT_MS + DEADLINE_MARGIN_MS
+  return config.DB_STATEMENT_DEADLINE_MS
 }
 
 /**

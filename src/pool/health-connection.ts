@@ -1,5 +1,12 @@
 import mysql, { type Connection, type ConnectionOptions, type PoolOptions } from 'mysql2'
 
+/** The pool's options for a connection of its own; what only a pool understands is left out (mysql2 warns about it otherwise). */
+export function connectionOptionsOf(poolOptions: PoolOptions): ConnectionOptions {
+  const { connectionLimit, maxIdle, idleTimeout, queueLimit, waitForConnections, ...connectionOptions } = poolOptions as PoolOptions & Record<string, unknown>
+  void [connectionLimit, maxIdle, idleTimeout, queueLimit, waitForConnections]
+  return connectionOptions
+}
+
 /** What one readiness check found. */
 export interface Reachability {
   reachable: boolean
@@ -23,11 +30,8 @@ export class HealthConnection {
 
   private readonly options: ConnectionOptions
 
-  /** The pool's options; what only a pool understands is left out (mysql2 warns about it otherwise). */
   constructor(poolOptions: PoolOptions) {
-    const { connectionLimit, maxIdle, idleTimeout, queueLimit, waitForConnections, ...connectionOptions } = poolOptions as PoolOptions & Record<string, unknown>
-    void [connectionLimit, maxIdle, idleTimeout, queueLimit, waitForConnections]
-    this.options = connectionOptions
+    this.options = connectionOptionsOf(poolOptions)
   }
 
   check(timeoutMs: number): Promise<Reachability> {

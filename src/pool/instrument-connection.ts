@@ -1,5 +1,5 @@
 import type { PoolConnection } from 'mysql2'
-import type { ConnectionState } from './connection-state'
+import type { ConnectionState, RunningStatement } from './connection-state'
 
 export type StatementMethodName = 'query' | 'execute'
 export type StatementCallback = (err: unknown, result?: unknown, fields?: unknown) => void
@@ -12,7 +12,7 @@ export interface StatementHooks {
 /**
  * Wraps a pooled connection's query() and execute() in place, so every caller — TypeORM's
  * QueryRunner (through `connection.promise()`) and the hand-written fast path alike — gets
- * transaction tracking and error accounting. A statement on a borrowed connection is never
+ * transaction tracking, error accounting and the statement deadline (pool-guard.ts enforces it). A statement on a borrowed connection is never
  * retried elsewhere: its caller may depend on the session (a transaction, GET_LOCK, a
  * temporary table, @variables); only GuardedPool's one-shot statements are (guarded-pool.ts).
  * Calls without a callback (event-emitter style) pass through untouched.
@@ -23,7 +23,21 @@ export function instrumentConnection(connection: PoolConnection, state: Connecti
     ;(connection as unknown as Record<string, unknown>)[method] = function guardedStatement(...args: unknown[]) {
       const callback = args[args.length - 1]
       if (typeof callback !== 'function') return state.originals[method].apply(connection, args)
+      let answered = false
+      const running: RunningStatement = {
+        startedAt: Date.now(),
+        fail: (err) => {
+          if (answered) return
+          answered = true
+          state.running = undefined
+          ;(callback as StatementCallback)(err)
+        }
+      }
+      state.running = running
       return state.originals[method].call(connection, ...args.slice(0, -1), (err: unknown, result: unknown, fields: unknown) => {
+        if (answered) return // the deadline answered already; the connection is gone
+        answered = true
+        if (state.running === running) state.running = undefined
         hooks.afterStatement(connection, state, err, result)
         ;(callback as StatementCallback)(err, result, fields)
       })

@@ -48,3 +48,21 @@ export function queueFullError(queueLimit: number): PoolUnavailableError {
 export function poolClosedError(): PoolUnavailableError {
   return new PoolUnavailableError('closed', 'the connection pool is closed', RETRY_AFTER_SECONDS)
 }
+
+const StatementDeadline = createError<[number]>(
+  'LG_STATEMENT_DEADLINE',
+  'the database did not answer the statement within %d ms; its connection was closed',
+  503
+)
+
+/**
+ * A statement got no answer within the client-side deadline (a frozen or unreachable server).
+ * Not a PoolUnavailableError: the statement was sent, and a write may still be applied if the
+ * server wakes before its query is killed.
+ */
+export class StatementDeadlineError extends StatementDeadline {
+  readonly retryAfterSeconds = RETRY_AFTER_SECONDS
+  constructor(deadlineMs: number) {
+    super(deadlineMs)
+  }
+}

@@ -11,11 +11,13 @@ import { idleConnections, idleCount, isGone, isMariaDb, lastActiveTime, totalCon
 import { idleToRetire } from './idle-sweeper'
 import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
 import { GuardedPool } from './guarded-pool'
-import { HealthConnection, type Reachability } from './health-connection'
+import { connectionOptionsOf, HealthConnection, type Reachability } from './health-connection'
+import { StatementKiller, type KillLogger } from './statement-killer'
+import { StatementDeadlineError } from './pool-errors'
 import { PoolTotals, type PoolStats } from './pool-totals'
 import { WaiterQueue, type ConnectionCallback, type Waiter } from './waiter-queue'
 
-export type PoolLogger = LeakLogger & {
+export type PoolLogger = LeakLogger & KillLogger & {
   debug(obj: object, msg: string): void
 }
 
@@ -40,6 +42,9 @@ export class PoolGuard extends EventEmitter {
   private sweeper?: NodeJS.Timeout
   /** Readiness checks' own connection, with the pool's options (see health-connection.ts). */
   private health?: HealthConnection
+  /** Kills, from a connection of its own, the statements whose deadline passed. */
+  private killer?: StatementKiller
+  private deadlineChecker?: NodeJS.Timeout
   private closed = false
   private readonly hooks: StatementHooks = {
     afterStatement: (connection, state, err, result) => this.afterStatement(connection, state, err, result)
@@ -80,6 +85,13 @@ export class PoolGuard extends EventEmitter {
     // maxIdle = connectionLimit keeps mysql2's own sweeper off: ours retires by lifetime too.
     const inner = mysql.createPool({ ...options, maxIdle: this.settings.connectionLimit })
     this.health = new HealthConnection(options)
+    this.killer = new StatementKiller(connectionOptionsOf(options), this.logger)
+    const { statementDeadlineMs } = this.settings
+    if (statementDeadlineMs > 0) {
+      // One timer for all statements, not one per statement: get-by-id runs thousands a second.
+      const every = Math.min(250, Math.max(20, Math.floor(statementDeadlineMs / 10)))
+      this.deadlineChecker = setInterval(() => this.enforceStatementDeadline(), every).unref()
+    }
     inner.on('connection', (connection) => this.adopt(connection))
     this.inner = inner
     this.sweeper = setInterval(() => this.sweepIdle(), this.settings.sweepIntervalMs).unref()
@@ -139,7 +151,9 @@ export class PoolGuard extends EventEmitter {
   end(callback: (err?: Error | null) => void): void {
     this.closed = true
     this.health?.close()
+    this.killer?.close()
     clearInterval(this.sweeper)
+    clearInterval(this.deadlineChecker)
     this.waiters.failAll(poolClosedError)
     for (const connection of this.borrowed) stopLeakTimer(this.states.get(connection)!)
     if (!this.inner) return process.nextTick(callback)
@@ -265,6 +279,29 @@ export class PoolGuard extends EventEmitter {
     // Evict now, and make every connection made before this moment prove itself before reuse.
     this.fatalErrors++
     this.discard(connection, 'fatal_error')
+  }
+
+  /**
+   * A statement with no answer within the deadline: the server is frozen, cut off, or slower
+   * than anyone waits for. Its caller gets a 503 now, the connection is destroyed (its socket
+   * may answer late, or never), and the query is killed as soon as the server answers again.
+   */
+  private enforceStatementDeadline(): void {
+    const now = Date.now()
+    const { statementDeadlineMs } = this.settings
+    let expired = 0
+    for (const connection of this.borrowed) {
+      const running = this.states.get(connection)!.running
+      if (!running || now - running.startedAt < statementDeadlineMs) continue
+      expired++
+      this.discard(connection, 'statement_deadline')
+      running.fail(new StatementDeadlineError(statementDeadlineMs))
+      this.killer?.kill(connection.threadId, 'statement_deadline')
+    }
+    if (expired > 0) {
+      this.logger.warn({ expired, statementDeadlineMs }, 'statements got no answer within the deadline; their connections were closed')
+      this.pump()
+    }
   }
 
   /**

@@ -10,7 +10,7 @@ import type { PoolConnection } from 'mysql2'
 type Tap = { teardown(fn: () => unknown): void }
 
 export interface LoggedLine {
-  level: 'warn' | 'debug'
+  level: 'warn' | 'info' | 'debug'
   obj: Record<string, unknown>
   msg: string
 }
@@ -21,6 +21,7 @@ export function recordingLogger(): PoolLogger & { lines: LoggedLine[] } {
   return {
     lines,
     warn: (obj, msg) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
+    info: (obj, msg) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
     debug: (obj, msg) => lines.push({ level: 'debug', obj: obj as Record<string, unknown>, msg })
   }
 }
