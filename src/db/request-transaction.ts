@@ -1,6 +1,10 @@
 import createError from '@fastify/error'
 import type { FastifyBaseLogger } from 'fastify'
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm'
+import type { PoolConnection } from 'mysql2'
+import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
+import { GuardedPool } from '../pool/guarded-pool'
+import type { PoolGuard } from '../pool/pool-guard'
 import type { Statement } from './pooled-query'
 import { executeOnRunner } from './runner-execute'
 
@@ -35,7 +39,7 @@ export type TransactionOutcome = 'commit' | 'rollback'
  * makes the handler's next query fail fast; the scope finishes once the handler settles.
  */
 export class RequestTransaction {
-  /** Set when the client went away: no more queries run, and the outcome is rollback. */
+  /** Set when the client went away (abort()): no more queries run, and the outcome is rollback. */
   aborted = false
   private runner: QueryRunner | undefined
   private opening: Promise<EntityManager> | undefined
@@ -46,6 +50,17 @@ export class RequestTransaction {
     readonly dataSource: DataSource,
     private readonly log: FastifyBaseLogger
   ) {}
+
+  /**
+   * The client went away: no further query runs, and the one running now is killed on the
+   * server rather than left to finish work nobody reads (its error ends the handler sooner).
+   */
+  abort(): void {
+    if (this.aborted) return
+    this.aborted = true
+    const connection = (this.runner as { databaseConnection?: PoolConnection } | undefined)?.databaseConnection
+    if (connection) guardOf(this.dataSource)?.killRunningStatement(connection, 'client_aborted')
+  }
 
   get isFinished(): boolean {
     return this.finishing !== undefined
@@ -157,4 +172,10 @@ function ignore() {}
 /** TypeORM keeps the savepoint depth protected; commit needs it to refuse an unbalanced nest. */
 function transactionDepthOf(runner: QueryRunner): number {
   return (runner as unknown as { transactionDepth: number }).transactionDepth
+}
+
+/** The pool guard behind a DataSource, when its pool is guarded (the app's always is). */
+function guardOf(dataSource: DataSource): PoolGuard | undefined {
+  const pool = (dataSource.driver as MysqlDriver).pool as unknown
+  return pool instanceof GuardedPool ? pool.guard : undefined
 }

@@ -124,7 +124,7 @@ async function runWithRetries(
   reply.raw.once('close', () => {
     if (reply.raw.writableFinished) return
     clientGone = true
-    if (scoped[kTransaction]) scoped[kTransaction].aborted = true
+    scoped[kTransaction]?.abort()
   })
 
   for (let attempt = 0; ; attempt++) {

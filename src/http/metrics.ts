@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
 import { registerPoolMetrics } from '../pool/pool-metrics'
 
 declare module 'fastify' {
@@ -46,5 +46,18 @@ export function registerHttpMetrics(registry: Registry, app: FastifyInstance): v
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000
     )
+  })
+  // A client that hangs up is no response: the histogram above may never see it, though its
+  // request may have done real work (an order placed, then nobody to tell).
+  const aborted = new Counter({
+    name: 'http_requests_aborted_total',
+    help: 'requests whose client closed the connection before the response was complete, by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    registers: [registry]
+  })
+  app.addHook('onRequestAbort', async (request) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    aborted.inc({ method: request.method, route })
+    request.log.info({ route }, 'client closed the request before its response')
   })
 }

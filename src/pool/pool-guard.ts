@@ -282,6 +282,18 @@ export class PoolGuard extends EventEmitter {
   }
 
   /**
+   * Kills the statement running on a lent connection, if one is (its client went away):
+   * from a fresh connection, so the caller's own statement then fails with
+   * ER_QUERY_INTERRUPTED and the connection stays usable. Returns whether one was running.
+   */
+  killRunningStatement(connection: PoolConnection, why: string): boolean {
+    const state = this.states.get(connection)
+    if (!state?.running || !this.borrowed.has(connection)) return false
+    this.killer?.kill(connection.threadId, why)
+    return true
+  }
+
+  /**
    * A statement with no answer within the deadline: the server is frozen, cut off, or slower
    * than anyone waits for. Its caller gets a 503 now, the connection is destroyed (its socket
    * may answer late, or never), and the query is killed as soon as the server answers again.
