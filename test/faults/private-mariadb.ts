@@ -1,4 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { accessSync, statSync, constants as fsConstants } from 'node:fs'
 import { mkdtemp, rm, open, readdir, readFile } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
@@ -7,8 +8,59 @@ import { promisify } from 'node:util'
 import mysql from 'mysql2/promise'
 
 const execFileAsync = promisify(execFile)
-const MARIADBD = '/usr/sbin/mariadbd'
 const STARTUP_TIMEOUT_MS = 20_000
+
+/**
+ * Where the MariaDB programs are looked for after PATH: Debian and Ubuntu put mariadbd in
+ * /usr/sbin, which is not on every user's PATH; Fedora/RHEL put it in /usr/libexec.
+ */
+const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/libexec', '/sbin']
+
+/**
+ * The path of a MariaDB program: `$<variable>` when set (a path, or a name looked up like
+ * the default), else the first executable `name` on PATH or in SBIN_DIRS.
+ */
+export function findProgram(name: string, variable: string, env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env[variable]
+  if (configured) {
+    const found = configured.includes(path.sep) ? (isExecutable(configured) ? configured : undefined) : search(configured, env)
+    if (!found) throw new Error(`${variable}=${configured} is not an executable file; point ${variable} at ${name}`)
+    return found
+  }
+  const found = search(name, env)
+  if (!found) {
+    throw new Error(
+      `${name} not found on PATH or in ${SBIN_DIRS.join(', ')}, and ${variable} is not set. The fault tests ` +
+        `start private MariaDB servers: install MariaDB server, or set MARIADBD and MARIADB_INSTALL_DB to the ` +
+        `paths of mariadbd and mariadb-install-db.`
+    )
+  }
+  return found
+}
+
+function search(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const dirs = [...(env.PATH ?? '').split(path.delimiter).filter(Boolean), ...SBIN_DIRS]
+  return dirs.map((dir) => path.join(dir, name)).find(isExecutable)
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK)
+    return statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
+
+let programs: { mariadbd: string; installDb: string } | undefined
+/** Looked up on the first private server, so a missing binary fails that test, not the import. */
+function mariaDbPrograms() {
+  programs ??= {
+    mariadbd: findProgram('mariadbd', 'MARIADBD'),
+    installDb: findProgram('mariadb-install-db', 'MARIADB_INSTALL_DB')
+  }
+  return programs
+}
 
 type Tap = { teardown(fn: () => unknown): void }
 
@@ -29,13 +81,14 @@ export class PrivateMariaDb {
   ) {}
 
   static async start(t: Tap, serverOptions: string[] = []): Promise<PrivateMariaDb> {
+    const { installDb } = mariaDbPrograms()
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lg-mariadb-'))
     const server = new PrivateMariaDb(dir, await freePort(), serverOptions)
     t.teardown(async () => {
       await server.stop()
       await rm(dir, { recursive: true, force: true })
     })
-    await execFileAsync('mariadb-install-db', [
+    await execFileAsync(installDb, [
       '--no-defaults',
       `--datadir=${path.join(dir, 'data')}`,
       '--user=root',
@@ -58,7 +111,7 @@ export class PrivateMariaDb {
   async launch(): Promise<void> {
     const log = await open(path.join(this.dataDir, 'server.log'), 'a')
     this.process = spawn(
-      MARIADBD,
+      mariaDbPrograms().mariadbd,
       [
         '--no-defaults',
         `--datadir=${path.join(this.dataDir, 'data')}`,
