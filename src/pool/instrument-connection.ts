@@ -34,13 +34,20 @@ export function instrumentConnection(connection: PoolConnection, state: Connecti
         }
       }
       state.running = running
-      return state.originals[method].call(connection, ...args.slice(0, -1), (err: unknown, result: unknown, fields: unknown) => {
-        if (answered) return // the deadline answered already; the connection is gone
+      try {
+        return state.originals[method].call(connection, ...args.slice(0, -1), (err: unknown, result: unknown, fields: unknown) => {
+          if (answered) return // the deadline answered already; the connection is gone
+          answered = true
+          if (state.running === running) state.running = undefined
+          hooks.afterStatement(connection, state, err, result)
+          ;(callback as StatementCallback)(err, result, fields)
+        })
+      } catch (err) {
+        // mysql2 throws for values it cannot bind: no statement was sent, none is running.
         answered = true
-        if (state.running === running) state.running = undefined
-        hooks.afterStatement(connection, state, err, result)
-        ;(callback as StatementCallback)(err, result, fields)
-      })
+        state.running = undefined
+        throw err
+      }
     }
   }
 }

@@ -118,6 +118,7 @@ export class PoolGuard extends EventEmitter {
     stopLeakTimer(state)
     if (state.borrowedAt !== undefined) this.emit('released', Date.now() - state.borrowedAt)
     state.borrowedAt = undefined
+    state.running = undefined // a statement its borrower abandoned is not the next borrower's
     if (isGone(connection) || state.goneReason) return this.destroy(connection, 'connection_lost')
     if (!state.inTransaction) return this.putBack(connection, state)
     // Reset on return: never lend a connection with someone else's transaction still open.
