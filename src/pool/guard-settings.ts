@@ -26,6 +26,8 @@ export interface GuardSettings {
    * the statement fails, its connection is destroyed and its query killed later; 0 = off.
    */
   statementDeadlineMs: number
+  /** How often running statements are checked against statementDeadlineMs. */
+  deadlineCheckIntervalMs: number
   /** How often the idle sweeper looks at idle connections. */
   sweepIntervalMs: number
 }
@@ -46,9 +48,11 @@ export function guardSettingsFromConfig(config: Config): GuardSettings {
     leakDetectionMs: config.DB_POOL_LEAK_DETECTION_MS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     statementDeadlineMs: statementDeadlineFor(config),
+    deadlineCheckIntervalMs: 250,
     sweepIntervalMs: 1_000
   }
   settings.sweepIntervalMs = sweepIntervalFor(settings)
+  settings.deadlineCheckIntervalMs = deadlineCheckIntervalFor(settings.statementDeadlineMs)
   return settings
 }
 
@@ -61,6 +65,11 @@ export const DEADLINE_MARGIN_MS = 500
 function statementDeadlineFor(config: Config): number {
   if (config.DB_STATEMENT_TIMEOUT_MS > 0) return config.DB_STATEMENT_TIMEOUT_MS + DEADLINE_MARGIN_MS
   return config.DB_STATEMENT_DEADLINE_MS
+}
+
+/** A tenth of the deadline, so a statement overruns it by at most that: between 20 and 250 ms. */
+function deadlineCheckIntervalFor(statementDeadlineMs: number): number {
+  return Math.min(250, Math.max(20, Math.floor(statementDeadlineMs / 10)))
 }
 
 /**

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2'
-import { poolClosedError, queueFullError } from './pool-errors'
+import { poolClosedError, queueFullError, StatementDeadlineError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
 import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
 import { isConnectionError, isReadOnlyError } from './connection-errors'
@@ -13,7 +13,6 @@ import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } fr
 import { GuardedPool } from './guarded-pool'
 import { connectionOptionsOf, HealthConnection, type Reachability } from './health-connection'
 import { StatementKiller, type KillLogger } from './statement-killer'
-import { StatementDeadlineError } from './pool-errors'
 import { PoolTotals, type PoolStats } from './pool-totals'
 import { WaiterQueue, type ConnectionCallback, type Waiter } from './waiter-queue'
 
@@ -86,11 +85,9 @@ export class PoolGuard extends EventEmitter {
     const inner = mysql.createPool({ ...options, maxIdle: this.settings.connectionLimit })
     this.health = new HealthConnection(options)
     this.killer = new StatementKiller(connectionOptionsOf(options), this.logger)
-    const { statementDeadlineMs } = this.settings
-    if (statementDeadlineMs > 0) {
+    if (this.settings.statementDeadlineMs > 0) {
       // One timer for all statements, not one per statement: get-by-id runs thousands a second.
-      const every = Math.min(250, Math.max(20, Math.floor(statementDeadlineMs / 10)))
-      this.deadlineChecker = setInterval(() => this.enforceStatementDeadline(), every).unref()
+      this.deadlineChecker = setInterval(() => this.enforceStatementDeadline(), this.settings.deadlineCheckIntervalMs).unref()
     }
     inner.on('connection', (connection) => this.adopt(connection))
     this.inner = inner
