@@ -6,7 +6,9 @@ import type { Book } from './Book'
 @RestResource<Author>({
   writable: ['name', 'bio'],
   filterable: ['id', 'name', 'bio', 'createdAt'],
-  sortable: ['id', 'name', 'createdAt']
+  sortable: ['id', 'name', 'createdAt'],
+  // Enforced with AUTH_MODE=jwt (docs/security.md): anyone reads, editors write, only admins delete.
+  rules: { read: ['anonymous'], create: ['editor', 'admin'], update: ['editor', 'admin'], delete: ['admin'] }
 })
 export class Author {
   @PrimaryGeneratedColumn({ type: 'int', unsigned: true })

@@ -13,11 +13,29 @@ import { decimalAsNumber } from '../src/db/column-transformers'
 import { RestResource } from '../src/rest/resource'
 import type { Author } from './Author'
 
+/** What a caller without a staff role sees of a book: everything but the stock count. */
+const PUBLIC_FIELDS: Array<keyof Book> = ['id', 'title', 'isbn', 'price', 'authorId', 'createdAt', 'updatedAt', 'version']
+
 @Entity('books')
 @RestResource<Book>({
   writable: ['title', 'isbn', 'price', 'stock', 'authorId'],
   filterable: ['id', 'title', 'isbn', 'price', 'stock', 'authorId', 'createdAt', 'updatedAt'],
-  sortable: ['id', 'title', 'price', 'stock', 'authorId', 'createdAt', 'updatedAt']
+  sortable: ['id', 'title', 'price', 'stock', 'authorId', 'createdAt', 'updatedAt'],
+  // Enforced with AUTH_MODE=jwt (docs/security.md): anyone reads, editors write, staff count stock
+  // (and may change nothing else), only admins delete.
+  rules: {
+    read: ['anonymous'],
+    create: ['editor', 'admin'],
+    update: ['editor', 'staff', 'admin'],
+    delete: ['admin'],
+    fields: {
+      anonymous: { readable: PUBLIC_FIELDS },
+      authenticated: { readable: PUBLIC_FIELDS },
+      editor: { readable: '*' },
+      staff: { readable: '*', writable: ['stock'] },
+      admin: { readable: '*' }
+    }
+  }
 })
 export class Book {
   @PrimaryGeneratedColumn({ type: 'int', unsigned: true })

@@ -5,13 +5,24 @@ import type { Book } from './Book'
 export const ORDER_STATUSES = ['placed', 'shipped', 'cancelled'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
-/** Orders are placed by the hand-written `POST /orders` (src/routes/orders.ts), not generic CRUD. */
+/**
+ * Orders are placed by the hand-written `POST /orders` (src/routes/orders.ts), not generic CRUD.
+ * With AUTH_MODE=jwt each order belongs to the token subject that placed it: customers see only
+ * their own; staff and admins see all and change their status.
+ */
 @Entity('orders')
 @RestResource<Order>({
   writable: ['status'],
-  filterable: ['id', 'bookId', 'quantity', 'status', 'createdAt'],
+  filterable: ['id', 'bookId', 'quantity', 'status', 'customerId', 'createdAt'],
   sortable: ['id', 'bookId', 'quantity', 'createdAt'],
-  operations: ['list', 'get', 'update']
+  operations: ['list', 'get', 'update'],
+  rules: {
+    read: ['authenticated'],
+    create: ['authenticated'],
+    update: ['staff', 'admin'],
+    owner: 'customerId',
+    allRows: ['staff', 'admin']
+  }
 })
 export class Order {
   @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
@@ -30,6 +41,11 @@ export class Order {
 
   @Column({ type: 'enum', enum: ORDER_STATUSES, default: 'placed' })
   status: OrderStatus
+
+  /** The token subject (`sub`) that placed the order; null when authentication is off. */
+  @Index('IDX_orders_customer')
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  customerId: string | null
 
   @CreateDateColumn({ type: 'datetime', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })
   createdAt: Date

@@ -13,6 +13,7 @@ import healthRoutes from './http/health'
 import { loggerOptions } from './http/logger'
 import { partAwareValidators } from './http/validation'
 import { edgeOptions } from './http/edge-options'
+import authentication from './auth/plugin'
 import restRoutes from './rest'
 import orderRoutes from './routes/orders'
 
@@ -45,6 +46,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   try {
     await app.register(problemHandler)
     await app.register(drain)
+    // Before anything that counts or serves a caller: every later hook and route can read request.caller.
+    await app.register(authentication, { config })
     await app.register(dbPlugin, {
       config,
       entities: entities as MixedList<Function | string | EntitySchema>,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 
@@ -60,7 +61,24 @@ export const ConfigSchema = Type.Object({
       maximum: 16_000,
       description: 'server-side prepared statements each pooled connection keeps (default: 4000 / DB_POOL_SIZE, 8..100)'
     })
-  )
+  ),
+  // Authentication and authorization (src/auth/, docs/security.md)
+  AUTH_MODE: Type.Union([Type.Literal('off'), Type.Literal('jwt')], {
+    default: 'off',
+    description: 'off: no authentication, every caller may do everything; jwt: Bearer tokens, @RestResource rules enforced'
+  }),
+  AUTH_JWT_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HS256/384/512 shared secret, at least 32 characters' })),
+  AUTH_JWT_SECRET_FILE: Type.Optional(Type.String({ minLength: 1, description: 'file holding the shared secret (as container platforms mount secrets)' })),
+  AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'JWKS URL for RS/PS/ES/EdDSA-signed tokens' })),
+  AUTH_JWKS_CACHE_MS: Milliseconds('how long keys fetched from AUTH_JWKS_URL are kept before they are fetched again', 600_000),
+  AUTH_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'required `iss` claim (comma-separated for several)' })),
+  AUTH_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, description: 'required `aud` claim (comma-separated: any of them)' })),
+  AUTH_CLOCK_SKEW_MS: Milliseconds('tolerance for exp/nbf/iat against this server\'s clock', 30_000),
+  AUTH_ROLES_CLAIM: Type.String({
+    minLength: 1,
+    default: 'roles',
+    description: 'claim holding the caller\'s roles: an array or a space-separated string; dotted for nested (realm_access.roles)'
+  })
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -91,7 +109,7 @@ const KNOWN_VARIABLE_SET = new Set(KNOWN_VARIABLES)
  * The prefixes an operator types for Lifeguard's own variables. Other tools (MariaDB/MySQL
  * clients, CI, test harnesses) may legitimately set DB_* too, so an unknown one is only a warning.
  */
-const LIFEGUARD_PREFIX = /^(DB|LIFEGUARD)_/i
+const LIFEGUARD_PREFIX = /^(DB|LIFEGUARD|AUTH)_/i
 
 /** Reads and validates config; throws a ConfigError with one line per invalid variable. */
 export function loadConfig(env: EnvSource = process.env, overrides: Partial<Config> = {}): Config {
@@ -112,7 +130,39 @@ export function loadConfigWithWarnings(env: EnvSource = process.env, overrides: 
   } catch (err) {
     throw new ConfigError(describeInvalidEnv(err, data))
   }
-  return { config: { ...config, ...overrides }, warnings: unknownVariableWarnings(env) }
+  const merged = { ...config, ...overrides }
+  const combinations = invalidCombinations(merged)
+  if (combinations.length > 0) throw new ConfigError(combinations.join('\n'))
+  return { config: merged, warnings: unknownVariableWarnings(env) }
+}
+
+/** Variables that are each valid but do not work together; one line each, like the schema's. */
+function invalidCombinations(config: Config): string[] {
+  const lines: string[] = []
+  if (config.AUTH_MODE === 'jwt') {
+    const keySources = (['AUTH_JWT_SECRET', 'AUTH_JWT_SECRET_FILE', 'AUTH_JWKS_URL'] as const).filter((name) => config[name] !== undefined)
+    if (keySources.length !== 1) {
+      lines.push(
+        `Invalid configuration: AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET, AUTH_JWT_SECRET_FILE, AUTH_JWKS_URL (got ${keySources.join(', ') || 'none'})`
+      )
+    }
+    if (config.AUTH_JWT_SECRET_FILE !== undefined) {
+      const problem = secretFileProblem(config.AUTH_JWT_SECRET_FILE)
+      if (problem) lines.push(`Invalid configuration: AUTH_JWT_SECRET_FILE ${problem}`)
+    }
+  }
+  return lines
+}
+
+/** Why the secret file cannot serve (unreadable, or too short a secret); its content is never echoed. */
+function secretFileProblem(file: string): string | undefined {
+  let secret: string
+  try {
+    secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '')
+  } catch (err) {
+    return `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (${file})`
+  }
+  return secret.length < 32 ? `must hold a secret of at least 32 characters (${file})` : undefined
 }
 
 function knownVariablesSetIn(env: EnvSource): EnvSource {

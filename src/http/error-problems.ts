@@ -21,6 +21,10 @@ const BY_CODE: Readonly<Record<string, ProblemSlug>> = {
   // src/pool/pool-errors.ts: acquire timeout, full queue, closed pool
   LG_POOL_UNAVAILABLE: 'pool-unavailable',
   LG_STATEMENT_DEADLINE: 'statement-timeout',
+  // src/auth/: authentication and the entities' rules
+  LG_UNAUTHENTICATED: 'unauthorized',
+  LG_FORBIDDEN: 'forbidden',
+  LG_AUTHENTICATION_UNAVAILABLE: 'authentication-unavailable',
   // src/db/request-transaction.ts
   LG_CLIENT_CLOSED_REQUEST: 'client-closed-request',
   // Fastify's body parsing and routing
@@ -44,6 +48,8 @@ export interface ErrorProblem {
   status?: number
   errors?: FieldError[]
   retryAfterSeconds?: number
+  /** WWW-Authenticate of a 401 (src/auth/errors.ts). */
+  challenge?: string
   /** How it was recognised: decides how it is logged. */
   source: 'validation' | 'coded' | 'database' | 'client' | 'internal'
 }
@@ -55,6 +61,7 @@ type RaisedError = Error & {
   validationContext?: string
   errors?: unknown
   retryAfterSeconds?: unknown
+  challenge?: unknown
 }
 
 type AjvError = {
@@ -80,6 +87,7 @@ export function problemForError(error: RaisedError, names?: SchemaNames): ErrorP
       detail: error.message,
       errors: Array.isArray(error.errors) ? (error.errors as FieldError[]) : undefined,
       retryAfterSeconds: typeof error.retryAfterSeconds === 'number' ? error.retryAfterSeconds : undefined,
+      challenge: typeof error.challenge === 'string' ? error.challenge : undefined,
       source: 'coded'
     }
   }

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { BEARER_SCHEME } from '../auth/caller'
 
 type JsonObject = Record<string, any>
 
@@ -37,7 +38,11 @@ async function openapi(app: FastifyInstance) {
       },
       // Relative: the service runs behind whatever host and proxy an operator puts in front
       // of it, so the only URL that is always right is "where this document was served from".
-      servers: [{ url: '/', description: 'the server that serves this document' }]
+      servers: [{ url: '/', description: 'the server that serves this document' }],
+      // Routes name it in their own `security` (src/rest/route-access.ts); declared only when tokens are checked.
+      ...(app.authenticationEnforced && {
+        components: { securitySchemes: { [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
+      })
     },
     transform: ({ schema, url, route }) => {
       // One route with several methods becomes several operations sharing this schema: one

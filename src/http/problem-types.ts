@@ -20,9 +20,9 @@ export const PROBLEM_TYPES = {
   'invalid-value': { status: 400, meaning: 'the database rejected a value for a column (range, length, type, NULL, no default)' },
   'malformed-request': { status: 400, meaning: 'the HTTP request could not be parsed; the connection is closed' },
   'bad-request': { status: 400, meaning: 'any other 400' },
-  // 401, 403: reserved for authentication, not yet in use
-  unauthorized: { status: 401, meaning: 'no or invalid credentials (reserved: with authentication)' },
-  forbidden: { status: 403, meaning: 'the caller may not do this (reserved: with authentication)' },
+  // 401, 403 (src/auth/, docs/security.md)
+  unauthorized: { status: 401, meaning: 'the route needs a token and none was sent, or the Bearer token does not verify; WWW-Authenticate says which' },
+  forbidden: { status: 403, meaning: 'the token is valid but its roles may not do this operation, or read or write a named field' },
   // 404, 405
   'not-found': { status: 404, meaning: 'no row with that id' },
   'route-not-found': { status: 404, meaning: 'no route has this path' },
@@ -57,6 +57,7 @@ export const PROBLEM_TYPES = {
   'database-busy': { status: 503, meaning: 'the database refused new work for now (e.g. max_prepared_stmt_count, 1461)' },
   'lock-conflict': { status: 503, meaning: 'lock wait timeout or deadlock (1205/1213), after any safe retries' },
   'statement-timeout': { status: 503, meaning: 'the statement ran longer than DB_STATEMENT_TIMEOUT_MS, or got no answer within the statement deadline' },
+  'authentication-unavailable': { status: 503, meaning: 'the keys that verify tokens (AUTH_JWKS_URL) could not be fetched yet' },
   'not-ready': { status: 503, meaning: '/health/ready: the database is not reachable, or the instance is shutting down' }
 } as const satisfies Record<string, ProblemType>
 

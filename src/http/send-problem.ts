@@ -39,6 +39,8 @@ export interface ProblemExtras {
   errors?: FieldError[]
   /** Sets Retry-After. Every 503 carries one (1 s unless given): each 503 here means "try again soon". */
   retryAfterSeconds?: number
+  /** Sets WWW-Authenticate (a 401 says how to authenticate: RFC 9110 section 11.6.1). */
+  challenge?: string
   /** Only for `client-error`, whose status is whichever 4xx was raised. */
   status?: number
 }
@@ -56,6 +58,7 @@ export function buildProblem(
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE }
   const retryAfter = extra.retryAfterSeconds ?? (status === 503 ? 1 : undefined)
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
+  if (status === 401) headers['www-authenticate'] = extra.challenge ?? 'Bearer realm="lifeguard"'
   return { body, headers }
 }
 

@@ -10,6 +10,9 @@ import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
 import type { RowSource } from './row-source'
 import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
+import { fullGrant, refuseUnreadable } from './access'
+import { routeAccess } from './route-access'
+import type { RestField } from './resource-model'
 
 type IdRequest = FastifyRequest<{ Params: { id: unknown }; Querystring: { fields?: string } }>
 type ListRequestOf = FastifyRequest<{ Querystring: Record<string, unknown> }>
@@ -23,27 +26,39 @@ type ListRequestOf = FastifyRequest<{ Querystring: Record<string, unknown> }>
 export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, source: RowSource) {
   const ids = schemaIds(model)
   const versioned = model.version !== undefined
+  const everything = fullGrant(model)
   if (model.operations.has('get')) {
+    const access = routeAccess(app, model, 'get')
     app.get(
       `${model.path}/:id`,
       {
+        ...access.hooks,
         schema: {
           tags: [model.name],
           summary: `Get one ${model.name} by ${model.primary.name}`,
+          ...access.security,
           params: paramsSchema(model),
           querystring: getQuerySchema(model),
           ...(versioned && { headers: conditionalHeaders('if-none-match') }),
           response: {
             200: { $ref: `${ids.entity}#`, description: `the ${model.name}`, ...(versioned && { headers: { etag: RESPONSE_HEADERS.etag } }) },
             ...(versioned && { 304: { type: 'null', description: 'Not Modified: If-None-Match matched the current ETag' } }),
-            ...problemResponses(400, 404, 503)
+            ...problemResponses(400, ...access.problems, 404, 503)
           }
         }
       },
       async function getOne(request: IdRequest, reply: FastifyReply) {
         const id = parseId(model, request.params.id)
-        const fields = request.query.fields === undefined ? undefined : parseFields(request.query.fields, model.readable)
-        const row = await reader.findById(id, fields)
+        const grant = request.grant ?? everything
+        let fields: readonly RestField[] | undefined
+        if (request.query.fields !== undefined) {
+          fields = parseFields(request.query.fields, model.readable)
+          refuseUnreadable(model, grant, fields)
+        } else if (grant.readable !== model.readable) {
+          fields = grant.readable
+        }
+        // Under an owner rule another caller's row is not found, exactly like a missing one: ids do not leak.
+        const row = await reader.findById(id, fields, undefined, grant.owner)
         if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
         const etag = reader.etagOf(row)
         if (etag !== undefined) {
@@ -58,10 +73,13 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
   if (model.operations.has('list')) {
     const planner = new ListPlanner(model)
     const keyTable = listKeyTable(model)
+    const access = routeAccess(app, model, 'list')
     app.get(
       model.path,
       {
+        ...access.hooks,
         schema: {
+          ...access.security,
           tags: [model.name],
           summary: `List ${model.name} rows: where.<field>.<op>, orderby.<field>, limit, offset, fields, totalCount, cursor`,
           querystring: listQuerySchema(model),
@@ -71,12 +89,20 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
               description: 'one page of rows',
               headers: { link: RESPONSE_HEADERS.link, 'x-total-count': RESPONSE_HEADERS.totalCount }
             },
-            ...problemResponses(400, 503)
+            ...problemResponses(400, ...access.problems, 503)
           }
         }
       },
       async function list(request: ListRequestOf, reply: FastifyReply) {
         const query = parseListQuery(keyTable, model.readable, request.query)
+        const grant = request.grant ?? everything
+        if (grant.readable !== model.readable) {
+          // Filtering or sorting on a field reveals its values as surely as reading it.
+          refuseUnreadable(model, grant, [...(query.fields ?? []), ...query.filters.map((term) => term.field), ...query.sort.map((term) => term.field)])
+          query.fields ??= grant.readable as RestField[]
+        }
+        // The owner rule is one more condition of the same SQL (so counts, paging and cursors follow it).
+        if (grant.owner) query.filters.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject })
         const plan = planner.planFor(query)
         const values = filterValues(model, query)
         let sql = plan.sql

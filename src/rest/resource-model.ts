@@ -3,6 +3,7 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata'
 import { codecOf, type ColumnCodec, type FilterOp, type JsonSchema } from './kinds'
 import { quoteIdentifier, resourcePath } from './naming'
 import { getRestResource, type RestOperation, type RestResourceOptions } from './resource'
+import { compileAccessRules, type AccessRules } from './access-rules'
 
 /** One entity column as the REST layer sees it, computed once at start-up. */
 export interface RestField {
@@ -61,6 +62,8 @@ export interface ResourceModel {
   operations: Set<RestOperation>
   /** Writes without If-Match are refused (428). */
   requireIfMatch: boolean
+  /** Who may do what (enforced with AUTH_MODE=jwt): src/rest/access-rules.ts, access.ts. */
+  access: AccessRules
 }
 
 export const ALL_OPERATIONS: RestOperation[] = ['list', 'get', 'create', 'update', 'replace', 'delete']
@@ -149,7 +152,8 @@ export function buildResourceModel(metadata: EntityMetadata): ResourceModel {
     filterable,
     sortable,
     operations: operationsOf(entity.name, declaration),
-    requireIfMatch: declaration.requireIfMatch === true
+    requireIfMatch: declaration.requireIfMatch === true,
+    access: compileAccessRules({ entityName: entity.name, rules: declaration.rules, fieldsNamed, readable, writable, primary: fieldOf(primaryColumn) })
   }
 }
 

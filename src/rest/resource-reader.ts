@@ -3,6 +3,7 @@ import { quoteIdentifier } from './naming'
 import { selectedAs } from './select-list'
 import { etagOf } from './preconditions'
 import type { ResourceModel, RestField } from './resource-model'
+import { ownerCondition, type OwnerScope } from './access'
 import { rowMapperOf, type RowMapper } from './row-mapper'
 import type { RowAccess, RowSource } from './row-source'
 
@@ -39,32 +40,44 @@ export class ResourceReader {
     private readonly source: RowSource
   ) {}
 
-  /** The select list and row mapping for `fields` (every readable field when undefined). */
-  selection(fields?: readonly RestField[]): Selection {
-    const key = fields ? fields.map((field) => field.name).join(',') : '*'
+  /**
+   * The select list and row mapping for `fields` (every readable field when undefined); `owned`:
+   * its by-key SELECTs also require the owner column to match (a bound subject after the scope's values).
+   */
+  selection(fields?: readonly RestField[], owned = false): Selection {
+    let key = fields && fields !== this.model.readable ? fields.map((field) => field.name).join(',') : '*'
+    if (owned) key = `owned:${key}`
     let selection = this.selections.get(key)
     if (selection === undefined) {
       if (this.selections.size >= MAX_CACHED_SELECTIONS) this.selections.clear()
-      selection = this.buildSelection(fields ?? this.model.readable)
+      selection = this.buildSelection(fields ?? this.model.readable, owned)
       this.selections.set(key, selection)
     }
     return selection
   }
 
-  /** One row by key as JSON, or undefined; `access` defaults to a read of its own (a write passes its transaction's). */
-  findById(id: unknown, fields?: readonly RestField[], access?: RowAccess): Promise<Row | undefined> {
+  /**
+   * One row by key as JSON, or undefined (also when `owner` restricts the caller to rows it does
+   * not own); `access` defaults to a read of its own (a write passes its transaction's).
+   */
+  findById(id: unknown, fields?: readonly RestField[], access?: RowAccess, owner?: OwnerScope): Promise<Row | undefined> {
     const read = async (on: RowAccess) => {
-      const selection = this.selection(fields)
-      const rows = await on.run<Row>(selection.byId, [...this.model.scope.values, id])
+      const selection = this.selection(fields, owner !== undefined)
+      const rows = await on.run<Row>(selection.byId, this.keyValues(id, owner))
       return rows.length === 0 ? undefined : (await on.json(rows, selection.fields, selection.mapRows))[0]
     }
     return access ? read(access) : this.source.read(read)
   }
 
   /** One row by key as the database holds it (not mapped), locked for the rest of the transaction. */
-  async lockRawById(id: unknown, access: RowAccess): Promise<Row | undefined> {
-    const rows = await access.run<Row>(this.selection().byIdForUpdate, [...this.model.scope.values, id])
+  async lockRawById(id: unknown, access: RowAccess, owner?: OwnerScope): Promise<Row | undefined> {
+    const rows = await access.run<Row>(this.selection(undefined, owner !== undefined).byIdForUpdate, this.keyValues(id, owner))
     return rows[0]
+  }
+
+  /** Bind values of a by-key SELECT: the scope's, the owner's subject when owned, the key. */
+  private keyValues(id: unknown, owner: OwnerScope | undefined): unknown[] {
+    return owner ? [...this.model.scope.values, owner.subject, id] : [...this.model.scope.values, id]
   }
 
   /** The row's ETag, or undefined for an entity without a version column. */
@@ -72,11 +85,11 @@ export class ResourceReader {
     return this.model.version === undefined ? undefined : etagOf(row[HIDDEN_VERSION_KEY])
   }
 
-  private buildSelection(fields: readonly RestField[]): Selection {
+  private buildSelection(fields: readonly RestField[], owned: boolean): Selection {
     const { model } = this
     const columns = fields.map((field) => selectedAs(field, field.name))
     if (model.version) columns.push(`${model.version.sqlColumn} AS ${quoteIdentifier(HIDDEN_VERSION_KEY)}`)
-    const where = [model.scope.sql, `${model.primary.sqlColumn} = ?`].filter(Boolean).join(' AND ')
+    const where = [model.scope.sql, ownerCondition(model, owned), `${model.primary.sqlColumn} = ?`].filter(Boolean).join(' AND ')
     const columnList = columns.join(', ')
     const select = `SELECT ${columnList} FROM ${model.sqlTable} WHERE ${where} LIMIT 1`
     return {

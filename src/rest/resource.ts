@@ -27,6 +27,39 @@ export interface RestResourceOptions<T> {
    * change it has not seen. Needs a `@VersionColumn`.
    */
   requireIfMatch?: boolean
+  /**
+   * Who may do what, enforced with AUTH_MODE=jwt (with AUTH_MODE=off nobody is authenticated
+   * and nothing is enforced). docs/security.md explains each rule.
+   */
+  rules?: RestRules<T>
+}
+
+/** A role from the token's roles claim, or `anonymous` (everyone) or `authenticated` (any valid token). */
+export type Role = string
+
+export interface RestRules<T> {
+  /** Roles that may list and get; default `['authenticated']`. */
+  read?: Role[]
+  /** Roles that may POST; default `['authenticated']`. */
+  create?: Role[]
+  /** Roles that may PATCH and PUT; default `['authenticated']`. */
+  update?: Role[]
+  /** Roles that may DELETE; default `['authenticated']`. */
+  delete?: Role[]
+  /**
+   * Row-level rule: the string property holding the subject (`sub`) of the token that owns the
+   * row. A caller then reads, changes and deletes only its own rows (others' are 404), and a
+   * create is stamped with its subject. Applied as a SQL condition, never as a filter after reading.
+   */
+  owner?: FieldName<T>
+  /** Roles the owner rule does not restrict (they see and change every row, and may set the owner). */
+  allRows?: Role[]
+  /**
+   * Field-level rules per role: which readable fields the role sees and which writable fields it
+   * may send (`'*'`: all of them). Per kind, a caller gets the union over those of its roles whose
+   * rule names that kind; when none of its roles says anything about a kind, it is unrestricted there.
+   */
+  fields?: Record<Role, { readable?: Array<FieldName<T>> | '*'; writable?: Array<FieldName<T>> | '*' }>
 }
 
 const resources = new WeakMap<Function, RestResourceOptions<any>>()

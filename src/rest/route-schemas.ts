@@ -3,6 +3,8 @@ import type { JsonSchema } from './kinds'
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Bad Request: a parameter, id or body field is invalid (problem+json with errors[])',
+  401: 'Unauthorized: a token is needed, or the Bearer token does not verify (WWW-Authenticate says which)',
+  403: "Forbidden: the token's roles may not do this, or read or write a field named in the request",
   404: 'Not Found',
   409: 'Conflict: a unique value is taken, or a referenced row is missing or still referenced',
   412: 'Precondition Failed: If-Match does not match the current ETag (the current ETag is in the ETag header)',
@@ -18,7 +20,8 @@ export const RESPONSE_HEADERS = {
   location: { type: 'string', description: 'path of the created row' },
   link: { type: 'string', description: '<url>; rel="next" when more rows follow' },
   totalCount: { type: 'string', description: 'rows matching the filters, when totalCount=true' },
-  retryAfter: { type: 'integer', description: 'seconds to wait before retrying' }
+  retryAfter: { type: 'integer', description: 'seconds to wait before retrying' },
+  wwwAuthenticate: { type: 'string', description: 'the authentication scheme (Bearer) and, for a refused token, why' }
 }
 
 /** Problem+json response entries for the given statuses, for route schemas and OpenAPI. */
@@ -29,6 +32,7 @@ export function problemResponses(...statuses: number[]): Record<number, Record<s
       {
         description: DESCRIPTIONS[status],
         content: { 'application/problem+json': { schema: { $ref: `${PROBLEM_SCHEMA_ID}#` } } },
+        ...(status === 401 && { headers: { 'www-authenticate': RESPONSE_HEADERS.wwwAuthenticate } }),
         ...(status === 412 && { headers: { etag: RESPONSE_HEADERS.etag } }),
         ...(status === 503 && { headers: { 'retry-after': RESPONSE_HEADERS.retryAfter } })
       }

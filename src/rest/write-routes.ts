@@ -11,6 +11,8 @@ import type { ResourceReader } from './resource-reader'
 import { poolAccess, transactionAccess, type RowAccess } from './row-source'
 import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { MAX_IF_MATCH_TAGS, WriteStatements } from './write-sql'
+import { fullGrant, refuseUnwritable, stampOwner, type Grant, type OwnerScope } from './access'
+import { routeAccess } from './route-access'
 
 type Body = Record<string, unknown>
 type Row = Record<string, unknown>
@@ -48,6 +50,9 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   const selection = reader.selection()
   const statements = new WriteStatements(model, insertReturnsRow ? selection.columns : undefined)
   const requireIfMatch = model.requireIfMatch
+  const everything = fullGrant(model)
+  /** What the caller sees of a row: every readable field, or its roles' share of them. */
+  const shownTo = (grant: Grant) => (grant.readable === model.readable ? selection : reader.selection(grant.readable))
 
   const sendRow = (reply: FastifyReply, row: Row, status: number) => {
     const etag = reader.etagOf(row)
@@ -56,8 +61,8 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   }
 
   /** The row's current state explains a conditional write that touched nothing: 404, or 412 with the current ETag. */
-  const explainNothingWritten = async (reply: FastifyReply, id: unknown, access: RowAccess): Promise<never> => {
-    const current = await reader.findById(id, [model.primary], { ...access, json: (rows, _fields, mapRows) => mapRows(rows) })
+  const explainNothingWritten = async (reply: FastifyReply, id: unknown, access: RowAccess, owner: OwnerScope | undefined): Promise<never> => {
+    const current = await reader.findById(id, [model.primary], { ...access, json: (rows, _fields, mapRows) => mapRows(rows) }, owner)
     if (current === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
     const etag = reader.etagOf(current)
     if (etag !== undefined) reply.header('etag', etag)
@@ -90,32 +95,45 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
    * For an entity with events: the row as it is now (locked until the transaction ends), as the
    * listeners' database entity, and a copy carrying the request's values, as the entity.
    */
-  const loadForEvents = async (reply: FastifyReply, id: unknown, versions: number[] | undefined, access: RowAccess, values: FieldValue[]) => {
-    const raw = await reader.lockRawById(id, access)
-    if (raw === undefined || (versions !== undefined && !versions.includes(Number(raw._version)))) return explainNothingWritten(reply, id, access)
+  const loadForEvents = async (
+    reply: FastifyReply,
+    id: unknown,
+    versions: number[] | undefined,
+    access: RowAccess,
+    values: FieldValue[],
+    owner: OwnerScope | undefined
+  ) => {
+    const raw = await reader.lockRawById(id, access, owner)
+    if (raw === undefined || (versions !== undefined && !versions.includes(Number(raw._version)))) return explainNothingWritten(reply, id, access, owner)
     const databaseEntity = events!.entityOf(raw, model.readable)
     return { databaseEntity, entity: events!.assign(events!.entityOf(raw, model.readable), values) }
   }
 
   if (model.operations.has('create')) {
+    const routeRules = routeAccess(app, model, 'create')
     app.post<{ Body: Body }>(
       model.path,
       {
+        ...routeRules.hooks,
         // Without RETURNING, or with entity events, the INSERT and its read-back share one transaction.
         config: { transactional: !insertReturnsRow || events !== undefined },
         schema: {
           tags,
           summary: `Create a ${model.name}`,
+          ...routeRules.security,
           querystring: NO_QUERY_SCHEMA,
           body: { $ref: `${ids.create}#` },
           response: {
             201: { ...entityRef, description: 'created', headers: { location: RESPONSE_HEADERS.location, ...etagHeader } },
-            ...problemResponses(400, 409, 413, 415, 422, 503)
+            ...problemResponses(400, ...routeRules.problems, 409, 413, 415, 422, 503)
           }
         }
       },
       async function create(request, reply) {
+        const grant = request.grant ?? everything
         let values = bodyValues(request.body, model.creatable)
+        refuseUnwritable(model, grant, values)
+        if (grant.owner) values = stampOwner(model, grant.owner, values)
         const access = insertReturnsRow && !events ? pooled : await transactionAccess(request, events)
         const entity = events?.assign(model.metadata.create(), values)
         if (events) values = await events.before('Insert', access.runner!, entity!, undefined, values)
@@ -129,7 +147,8 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
         }
         if (raw === undefined) throw new NotFoundError(`the new ${model.name} could not be read back`)
         if (events) await events.after('Insert', access.runner!, events.merge(entity!, raw, selection.fields), undefined)
-        const [row] = await access.json([raw], selection.fields, selection.mapRows)
+        const shown = shownTo(grant)
+        const [row] = await access.json([raw], shown.fields, shown.mapRows)
         reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
         return sendRow(reply, row, 201)
       }
@@ -139,22 +158,27 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   const update = async (request: WriteRequest, reply: FastifyReply) => {
     const id = parseId(model, request.params.id)
     const versions = versionsOf(request)
+    const grant = request.grant ?? everything
+    const { owner } = grant
     let values = bodyValues(request.body, model.updatable)
+    refuseUnwritable(model, grant, values)
+    if (owner) values = stampOwner(model, owner, values, 'keep')
     const access = await transactionAccess(request, events)
-    if (versions?.length === 0) return explainNothingWritten(reply, id, access)
-    const loaded = events ? await loadForEvents(reply, id, versions, access, values) : undefined
+    if (versions?.length === 0) return explainNothingWritten(reply, id, access, owner)
+    const loaded = events ? await loadForEvents(reply, id, versions, access, values, owner) : undefined
     if (loaded) values = await events!.before('Update', access.runner!, loaded.entity, loaded.databaseEntity, values)
-    const { statement, values: bound } = statements.update(values, id, versions)
+    const { statement, values: bound } = statements.update(values, id, versions, owner)
     const result = (await access.run(statement, bound)) as unknown as WriteResult
-    if (result.affectedRows === 0) await explainNothingWritten(reply, id, access)
+    if (result.affectedRows === 0) await explainNothingWritten(reply, id, access, owner)
     if (loaded) await events!.after('Update', access.runner!, loaded.entity, loaded.databaseEntity)
-    const row = await reader.findById(id, undefined, access)
+    const row = await reader.findById(id, grant.readable === model.readable ? undefined : grant.readable, access)
     if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
     return sendRow(reply, row, 200)
   }
+  const updateRules = routeAccess(app, model, 'update')
   const updateResponses = {
     200: { ...entityRef, description: `the ${model.name} as this request wrote it`, ...(versioned && { headers: etagHeader }) },
-    ...problemResponses(400, 404, 409, ...(versioned ? [412] : []), 413, 415, 422, ...(requireIfMatch ? [428] : []), 503)
+    ...problemResponses(400, ...updateRules.problems, 404, 409, ...(versioned ? [412] : []), 413, 415, 422, ...(requireIfMatch ? [428] : []), 503)
   }
 
   // PATCH and PUT differ only in their body schema: both run `update` with what the client sent.
@@ -168,9 +192,11 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
       method: route.method,
       url: `${model.path}/:id`,
       config: { transactional: true },
+      ...updateRules.hooks,
       schema: {
         tags,
         summary: versioned ? `${route.summary} (If-Match makes it conditional)` : route.summary,
+        ...updateRules.security,
         params,
         querystring: NO_QUERY_SCHEMA,
         ...(versioned && { headers: conditionalHeaders('if-match') }),
@@ -183,33 +209,37 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
 
   if (model.operations.has('delete')) {
     const event = model.deleteDate ? 'SoftRemove' : 'Remove'
+    const deleteRules = routeAccess(app, model, 'delete')
     app.delete<{ Params: { id: unknown }; Body: Body }>(
       `${model.path}/:id`,
       {
+        ...deleteRules.hooks,
         // One statement needs no transaction; with entity events the listeners run inside one.
         config: { transactional: events !== undefined },
         schema: {
           tags,
           summary: `Delete a ${model.name}${model.deleteDate ? ' (a soft delete: the row is stamped and hidden)' : ''}${versioned ? ' (If-Match makes it conditional)' : ''}`,
+          ...deleteRules.security,
           params,
           querystring: NO_QUERY_SCHEMA,
           ...(versioned && { headers: conditionalHeaders('if-match') }),
           response: {
             204: { type: 'null', description: 'deleted' },
-            ...problemResponses(400, 404, 409, ...(versioned ? [412] : []), ...(requireIfMatch ? [428] : []), 503)
+            ...problemResponses(400, ...deleteRules.problems, 404, 409, ...(versioned ? [412] : []), ...(requireIfMatch ? [428] : []), 503)
           }
         }
       },
       async function remove(request, reply) {
         const id = parseId(model, request.params.id)
         const versions = versionsOf(request)
+        const { owner } = request.grant ?? everything
         const access = events ? await transactionAccess(request, events) : pooled
-        if (versions?.length === 0) return explainNothingWritten(reply, id, access)
-        const loaded = events ? await loadForEvents(reply, id, versions, access, []) : undefined
+        if (versions?.length === 0) return explainNothingWritten(reply, id, access, owner)
+        const loaded = events ? await loadForEvents(reply, id, versions, access, [], owner) : undefined
         if (loaded) await events!.before(event, access.runner!, loaded.entity, loaded.databaseEntity, [])
-        const { statement, values } = statements.remove(id, versions)
+        const { statement, values } = statements.remove(id, versions, owner)
         const result = (await access.run(statement, values)) as unknown as WriteResult
-        if (result.affectedRows === 0) await explainNothingWritten(reply, id, access)
+        if (result.affectedRows === 0) await explainNothingWritten(reply, id, access, owner)
         if (loaded) await events!.after(event, access.runner!, loaded.entity, loaded.databaseEntity)
         return reply.code(204).send()
       }

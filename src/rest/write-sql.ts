@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Statement } from '../db/pooled-query'
 import type { FieldValue } from './body-values'
 import type { ResourceModel, RestField } from './resource-model'
+import { ownerCondition, type OwnerScope } from './access'
 
 /** Distinct write shapes (sets of fields) kept per entity; past this a cache starts over. */
 const MAX_CACHED_SHAPES = 200
@@ -26,7 +27,7 @@ export interface BoundStatement {
 export class WriteStatements {
   private readonly inserts = new Map<string, Statement>()
   private readonly updates = new Map<string, Statement>()
-  private readonly deletes = new Map<number, Statement>()
+  private readonly deletes = new Map<string, Statement>()
 
   constructor(
     private readonly model: ResourceModel,
@@ -47,31 +48,34 @@ export class WriteStatements {
     return { statement, values: [...bound, ...extra], key }
   }
 
-  /** UPDATE by key of the body's values, bumping the version; only rows with one of `versions`, when given. */
-  update(values: FieldValue[], id: unknown, versions: number[] | undefined): BoundStatement {
+  /**
+   * UPDATE by key of the body's values, bumping the version; only rows with one of `versions`,
+   * when given, and only the caller's own rows under an owner rule.
+   */
+  update(values: FieldValue[], id: unknown, versions: number[] | undefined, owner?: OwnerScope): BoundStatement {
     const { model } = this
-    const shape = `${shapeOf(values)}|${versions?.length ?? '*'}`
+    const shape = `${shapeOf(values)}|${versions?.length ?? '*'}|${owner ? 'owned' : ''}`
     const statement = cached(this.updates, shape, () => {
       const assignments = values.map((each) => `${each.field.sqlColumn} = ?`)
       if (model.version) assignments.push(`${model.version.sqlColumn} = ${model.version.sqlColumn} + 1`)
       if (model.updateDate) assignments.push(`${model.updateDate.sqlColumn} = ${now(model.updateDate)}`)
-      return `UPDATE ${model.sqlTable} SET ${assignments.join(', ')} WHERE ${this.keyed(versions)}`
+      return `UPDATE ${model.sqlTable} SET ${assignments.join(', ')} WHERE ${this.keyed(versions, owner)}`
     })
-    return { statement, values: [...values.map((each) => each.value), ...model.scope.values, id, ...(versions ?? [])] }
+    return { statement, values: [...values.map((each) => each.value), ...this.keyValues(id, versions, owner)] }
   }
 
-  /** DELETE by key (a stamp, for an entity with a delete-date column); only rows with one of `versions`, when given. */
-  remove(id: unknown, versions: number[] | undefined): BoundStatement {
+  /** DELETE by key (a stamp, for an entity with a delete-date column); the same conditions as `update`. */
+  remove(id: unknown, versions: number[] | undefined, owner?: OwnerScope): BoundStatement {
     const { model } = this
-    const statement = cached(this.deletes, versions?.length ?? -1, () => {
-      if (!model.deleteDate) return `DELETE FROM ${model.sqlTable} WHERE ${this.keyed(versions)}`
+    const statement = cached(this.deletes, `${versions?.length ?? '*'}|${owner ? 'owned' : ''}`, () => {
+      if (!model.deleteDate) return `DELETE FROM ${model.sqlTable} WHERE ${this.keyed(versions, owner)}`
       // As TypeORM's softDelete: the stamp, a version bump and the update date.
       const stamps = [`${model.deleteDate.sqlColumn} = ${now(model.deleteDate)}`]
       if (model.version) stamps.push(`${model.version.sqlColumn} = ${model.version.sqlColumn} + 1`)
       if (model.updateDate) stamps.push(`${model.updateDate.sqlColumn} = ${now(model.updateDate)}`)
-      return `UPDATE ${model.sqlTable} SET ${stamps.join(', ')} WHERE ${this.keyed(versions)}`
+      return `UPDATE ${model.sqlTable} SET ${stamps.join(', ')} WHERE ${this.keyed(versions, owner)}`
     })
-    return { statement, values: [...model.scope.values, id, ...(versions ?? [])] }
+    return { statement, values: this.keyValues(id, versions, owner) }
   }
 
   private insertSql(values: FieldValue[]): Statement {
@@ -92,12 +96,17 @@ export class WriteStatements {
     return `INSERT INTO ${model.sqlTable} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})${returning}`
   }
 
-  /** The row's key, its scope, and what If-Match demands of its version. */
-  private keyed(versions: number[] | undefined): string {
+  /** The row's key, its scope, its owner under an owner rule, and what If-Match demands of its version. */
+  private keyed(versions: number[] | undefined, owner: OwnerScope | undefined): string {
     const { model } = this
-    const conditions = [model.scope.sql, `${model.primary.sqlColumn} = ?`]
+    const conditions = [model.scope.sql, ownerCondition(model, owner !== undefined), `${model.primary.sqlColumn} = ?`]
     if (versions !== undefined) conditions.push(`${model.version!.sqlColumn} IN (${versions.map(() => '?').join(', ')})`)
     return conditions.filter(Boolean).join(' AND ')
+  }
+
+  /** Bind values of `keyed`, in its `?` order. */
+  private keyValues(id: unknown, versions: number[] | undefined, owner: OwnerScope | undefined): unknown[] {
+    return [...this.model.scope.values, ...(owner ? [owner.subject] : []), id, ...(versions ?? [])]
   }
 }
 

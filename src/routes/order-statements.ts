@@ -5,7 +5,9 @@ import { compileStatement, type CompiledStatement } from '../db/compiled-stateme
 import { updateDateStamp } from '../db/update-date-stamp'
 
 type OrderValues = { bookId: number; quantity: number }
-const PLACED_ORDER_COLUMNS = ['id', 'bookId', 'quantity', 'status', 'createdAt'] as const
+/** The order's own values: which book, how many, and for whom (the token's subject, or null with AUTH_MODE=off). */
+type NewOrderValues = OrderValues & { customerId: string | null }
+const PLACED_ORDER_COLUMNS = ['id', 'bookId', 'quantity', 'status', 'customerId', 'createdAt'] as const
 type PlacedOrderRow = Record<(typeof PLACED_ORDER_COLUMNS)[number], unknown> & { id: number }
 
 /**
@@ -49,30 +51,34 @@ export function orderStatements(dataSource: DataSource) {
 
 /** MariaDB 10.5+: one round trip answers with the stored row. */
 function insertReturning(manager: EntityManager) {
-  const insert = compileStatement(['bookId', 'quantity'], (parameters) =>
+  const insert = compileStatement(['bookId', 'quantity', 'customerId'], (parameters) =>
     insertBuilder(manager, parameters).returning([...PLACED_ORDER_COLUMNS])
   )
-  return async (tx: EntityManager, values: OrderValues): Promise<PlacedOrderRow> => (await run(tx, insert, values))[0]
+  return async (tx: EntityManager, values: NewOrderValues): Promise<PlacedOrderRow> => (await run(tx, insert, values))[0]
 }
 
 /** MySQL has no INSERT ... RETURNING: read the row back by its new key, in the same transaction. */
 function insertThenSelect(manager: EntityManager) {
-  const insert = compileStatement(['bookId', 'quantity'], (parameters) => insertBuilder(manager, parameters))
+  const insert = compileStatement(['bookId', 'quantity', 'customerId'], (parameters) => insertBuilder(manager, parameters))
   const select = compileStatement(['id'], (parameters) => {
     const builder = manager.createQueryBuilder(Order, 'order').where('order.id = :id', parameters)
     for (const column of PLACED_ORDER_COLUMNS) builder.addSelect(`order.${column}`, column)
     return builder
   })
-  return async (tx: EntityManager, values: OrderValues): Promise<PlacedOrderRow> => {
+  return async (tx: EntityManager, values: NewOrderValues): Promise<PlacedOrderRow> => {
     const { insertId } = await run(tx, insert, values)
     return (await run(tx, select, { id: insertId }))[0]
   }
 }
 
-function insertBuilder(manager: EntityManager, parameters: Record<'bookId' | 'quantity', string>) {
-  // The placeholders stand in for the numbers only while TypeORM writes the SQL.
-  const values = parameters as unknown as OrderValues
-  return manager.createQueryBuilder().insert().into(Order).values({ bookId: values.bookId, quantity: values.quantity })
+function insertBuilder(manager: EntityManager, parameters: Record<'bookId' | 'quantity' | 'customerId', string>) {
+  // The placeholders stand in for the values only while TypeORM writes the SQL.
+  const values = parameters as unknown as NewOrderValues
+  return manager
+    .createQueryBuilder()
+    .insert()
+    .into(Order)
+    .values({ bookId: values.bookId, quantity: values.quantity, customerId: values.customerId })
 }
 
 function run<Name extends string>(tx: EntityManager, statement: CompiledStatement<Name>, values: Record<Name, unknown>) {

@@ -2,8 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { ORDER_STATUSES } from '../../entities/Order'
 import { InsufficientStockError, NotFoundError } from '../http/errors'
+import { AccessDeniedError } from '../auth/errors'
 import { problemResponses, RESPONSE_HEADERS } from '../rest/route-schemas'
 import { orderStatements } from './order-statements'
+import { Order } from '../../entities'
+import { buildResourceModel } from '../rest/resource-model'
+import { routeAccess } from '../rest/route-access'
 
 /** Most copies one order may ask for; a typo like 10000000 is a 400, not a stock check. */
 export const MAX_ORDER_QUANTITY = 1_000
@@ -22,6 +26,7 @@ const PlacedOrder = Type.Object({
   bookId: Type.Integer(),
   quantity: Type.Integer(),
   status: Type.Union(ORDER_STATUSES.map((status) => Type.Literal(status))),
+  customerId: Type.Union([Type.String(), Type.Null()], { description: 'the token subject that placed it; null with AUTH_MODE=off' }),
   createdAt: Type.String({ format: 'date-time' })
 })
 
@@ -33,17 +38,21 @@ const PlacedOrder = Type.Object({
  */
 export default async function orderRoutes(app: FastifyInstance) {
   const statements = orderStatements(app.db)
+  // The same rules as the generated Order routes (entities/Order.ts): `create`, with the owner stamp.
+  const access = routeAccess(app, buildResourceModel(app.db.getMetadata(Order)), 'create')
   app.post<{ Body: PlaceOrderBody }>(
     '/orders',
     {
       config: { transactional: true },
+      ...access.hooks,
       schema: {
         tags: ['Order'],
         summary: 'Place an order: lock the book, check and decrement its stock, insert the order',
+        ...access.security,
         body: PlaceOrderBody,
         response: {
           201: { ...PlacedOrder, description: 'the order, placed', headers: { location: RESPONSE_HEADERS.location } },
-          ...problemResponses(400, 404, 415, 503),
+          ...problemResponses(400, ...access.problems, 404, 415, 503),
           409: {
             ...problemResponses(409)[409],
             description: 'Conflict: the book has fewer copies in stock than ordered'
@@ -53,6 +62,9 @@ export default async function orderRoutes(app: FastifyInstance) {
     },
     async function placeOrder(request, reply) {
       const { bookId, quantity } = request.body
+      // Under the owner rule the order is the caller's; staff and admins (allRows) place it as themselves too.
+      const customerId = request.caller?.subject ?? null
+      if (request.grant?.owner && customerId === null) throw new AccessDeniedError('a token without a subject (sub) cannot place orders: nobody could read them back')
       const tx = await request.tx()
       const book = await statements.lockBook(tx, { bookId })
       if (!book) throw new NotFoundError(`book ${bookId} does not exist`)
@@ -60,7 +72,7 @@ export default async function orderRoutes(app: FastifyInstance) {
 
       // The UPDATE also bumps the book's version column, so its ETag changes.
       await statements.takeStock(tx, { bookId, quantity })
-      const order = await statements.insertOrder(tx, { bookId, quantity })
+      const order = await statements.insertOrder(tx, { bookId, quantity, customerId })
       reply.code(201).header('location', `/orders/${order.id}`)
       return order
     }
