@@ -7,6 +7,8 @@ import dbPlugin from './db/plugin'
 import transactionScope from './db/transaction-scope'
 import metrics from './http/metrics'
 import drain from './http/drain'
+import rateLimit from './http/rate-limit'
+import adminSurface from './http/admin'
 import problemHandler from './http/problem-handler'
 import openapi from './http/openapi'
 import healthRoutes from './http/health'
@@ -45,6 +47,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   try {
     await app.register(problemHandler)
     await app.register(drain)
+    // onRequest, so a refused request never reaches the pool; authentication's hook goes before it.
+    await app.register(rateLimit, { config })
+    // Before metrics and openapi: it guards their routes as they are added (ADMIN_PORT, ADMIN_TOKEN).
+    await app.register(adminSurface, { config })
     await app.register(dbPlugin, {
       config,
       entities: entities as MixedList<Function | string | EntitySchema>,
