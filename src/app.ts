@@ -7,6 +7,8 @@ import dbPlugin from './db/plugin'
 import transactionScope from './db/transaction-scope'
 import metrics from './http/metrics'
 import drain from './http/drain'
+import rateLimit from './http/rate-limit'
+import adminSurface from './http/admin'
 import problemHandler from './http/problem-handler'
 import openapi from './http/openapi'
 import healthRoutes from './http/health'
@@ -48,6 +50,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     await app.register(drain)
     // Before anything that counts or serves a caller: every later hook and route can read request.caller.
     await app.register(authentication, { config })
+    // onRequest, after authentication (it keys on the token's subject); a refused request never reaches the pool.
+    await app.register(rateLimit, { config })
+    // Before metrics and openapi: it guards their routes as they are added (ADMIN_PORT, ADMIN_TOKEN).
+    await app.register(adminSurface, { config })
     await app.register(dbPlugin, {
       config,
       entities: entities as MixedList<Function | string | EntitySchema>,

@@ -78,7 +78,30 @@ export const ConfigSchema = Type.Object({
     minLength: 1,
     default: 'roles',
     description: 'claim holding the caller\'s roles: an array or a space-separated string; dotted for nested (realm_access.roles)'
-  })
+  }),
+  // Rate limits and the admin surface (docs/security.md): off unless set, see there for why.
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 0, description: 'requests per caller per RATE_LIMIT_WINDOW_MS (0 = off)' }),
+  RATE_LIMIT_WRITE_MAX: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'POST/PUT/PATCH/DELETE requests per caller per RATE_LIMIT_WINDOW_MS, on top of RATE_LIMIT_MAX (0 = off)'
+  }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'the fixed window both rate limit budgets count in' }),
+  RATE_LIMIT_REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://', description: 'redis://[user:password@]host:port[/db], so instances share one budget' })
+  ),
+  RATE_LIMIT_REDIS_PREFIX: Type.String({
+    minLength: 1,
+    default: 'lifeguard:rate-limit:',
+    description: 'prefix of the rate limit counters in Redis'
+  }),
+  ADMIN_PORT: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 65535, description: 'serve /metrics and /docs on this port only, not on PORT (unset = on PORT)' })
+  ),
+  ADMIN_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'listen address of ADMIN_PORT' }),
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 1, description: '/metrics and /docs require Authorization: Bearer <this> (unset = no token)' })
+  )
 })
 
 export type Config = Static<typeof ConfigSchema>

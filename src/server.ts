@@ -57,6 +57,8 @@ async function main() {
     await endLog(app.log)
   })
 
+  // The admin port first: one that cannot be bound is refused before any client is served.
+  if (config.ADMIN_PORT !== undefined) await app.listenAdmin()
   await app.listen({ port: config.PORT, host: config.HOST })
 }
 

@@ -18,6 +18,14 @@ export const BEARER_SCHEME = 'bearerAuth'
 export const ANONYMOUS: Caller = Object.freeze({ roles: Object.freeze([ANONYMOUS_ROLE]) })
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false: authentication leaves this route's requests alone (request.caller stays null) —
+     * for routes with a guard of their own (the admin surface's ADMIN_TOKEN, src/http/admin.ts),
+     * whose Authorization header is not a JWT.
+     */
+    authentication?: boolean
+  }
   interface FastifyRequest {
     /**
      * Set by src/auth/plugin.ts before routing: the caller, or null when AUTH_MODE=off (no

@@ -42,6 +42,7 @@ async function authentication(app: FastifyInstance, { config }: AuthenticationOp
   await app.register(fastifyJwt, jwtOptions(config, app.log))
   const rolesClaim = config.AUTH_ROLES_CLAIM
   app.addHook('onRequest', async function authenticate(request: FastifyRequest) {
+    if (request.routeOptions.config.authentication === false) return
     const header = request.headers.authorization
     if (header === undefined) {
       request.caller = ANONYMOUS

@@ -45,7 +45,7 @@ export const PROBLEM_TYPES = {
   // 422
   'constraint-violated': { status: 422, meaning: 'the row breaks a CHECK constraint (MariaDB 4025, MySQL 3819)' },
   // 429, 431, 499
-  'too-many-requests': { status: 429, meaning: 'the caller sent too many requests' },
+  'too-many-requests': { status: 429, meaning: 'the caller spent its rate limit budget; Retry-After says when it is back' },
   'headers-too-large': { status: 431, meaning: 'the request headers are too large; the connection is closed' },
   'client-closed-request': { status: 499, meaning: 'the client went away first; its transaction was rolled back' },
   'client-error': { status: 400, meaning: 'any other 4xx; `status` is the one raised' },

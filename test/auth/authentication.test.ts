@@ -145,3 +145,13 @@ t.test('tokens never reach the log', async (t) => {
     t.notOk(log.includes(secret.split('.')[2] ?? secret), 'no token signature or secret in the log')
   }
 })
+
+t.test('rate limits count per token subject: two callers behind one address have a budget each', async (t) => {
+  const app = await buildTestApp(t, { ...JWT, RATE_LIMIT_MAX: 2 })
+  const get = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/authors', headers, remoteAddress: '198.51.100.7' })
+  const alice = bearer('alice')
+  const bob = bearer('bob')
+  t.same([(await get(alice)).statusCode, (await get(alice)).statusCode, (await get(alice)).statusCode], [200, 200, 429])
+  t.same([(await get(bob)).statusCode, (await get(bob)).statusCode], [200, 200], "alice's budget is not bob's")
+  t.equal((await get({})).statusCode, 200, 'an anonymous caller is counted by address')
+})
