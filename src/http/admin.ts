@@ -41,9 +41,8 @@ async function admin(app: FastifyInstance, { config }: AdminOptions) {
       }
       const verdict = checkToken?.(request.headers.authorization)
       if (verdict === 'missing' || verdict === 'invalid') {
-        reply.header('www-authenticate', ADMIN_CHALLENGE[verdict])
         const detail = verdict === 'missing' ? 'this endpoint needs Authorization: Bearer <ADMIN_TOKEN>' : 'the bearer token is not the admin token'
-        return sendProblem(reply, 'unauthorized', detail)
+        return sendProblem(reply, 'unauthorized', detail, { challenge: ADMIN_CHALLENGE[verdict] })
       }
     }
     app.addHook('onRoute', (route) => {

@@ -155,3 +155,13 @@ t.test('rate limits count per token subject: two callers behind one address have
   t.same([(await get(bob)).statusCode, (await get(bob)).statusCode], [200, 200], "alice's budget is not bob's")
   t.equal((await get({})).statusCode, 200, 'an anonymous caller is counted by address')
 })
+
+t.test('with ADMIN_TOKEN too, the admin surface takes its own token (not a JWT) and API routes still take JWTs', async (t) => {
+  const app = await buildTestApp(t, { ...JWT, ADMIN_TOKEN: 'operator-token' })
+  const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer operator-token' } })
+  t.equal(metrics.statusCode, 200, 'the admin token is not refused as a malformed JWT')
+  const jwtOnMetrics = await app.inject({ method: 'GET', url: '/metrics', headers: bearer('ada', ['admin']) })
+  t.equal(jwtOnMetrics.statusCode, 401, 'a JWT is not the admin token')
+  t.equal((await app.inject({ method: 'POST', url: '/authors', payload: editorBody, headers: bearer('ed', ['editor']) })).statusCode, 201)
+  problemOf(t, await app.inject({ method: 'GET', url: '/authors', headers: { authorization: 'Bearer operator-token' } }), 401)
+})
