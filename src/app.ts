@@ -16,6 +16,10 @@ import { loggerOptions } from './http/logger'
 import { partAwareValidators } from './http/validation'
 import { edgeOptions } from './http/edge-options'
 import authentication from './auth/plugin'
+import securityHeaders from './http/security-headers'
+import cors from './http/cors'
+import hostCheck from './http/host-check'
+import edgeLimits from './http/edge-limits'
 import restRoutes from './rest'
 import orderRoutes from './routes/orders'
 
@@ -41,13 +45,20 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     logger: loggerOptions(config, options.logStream),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
-    ...edgeOptions(),
+    ...edgeOptions(config),
     // Query strings and params are coerced from text (strictly); bodies never are (src/http/validation.ts).
     schemaController: { compilersFactory: { buildValidator: partAwareValidators() } }
   })
   try {
     await app.register(problemHandler)
     await app.register(drain)
+    // Edge, in this order (onRequest hooks run as registered): security headers on every
+    // response, refusals included; CORS answers preflights before anything judges the caller;
+    // then the Host check and the query bound, before routing reaches a handler or the pool.
+    await app.register(securityHeaders, { config })
+    await app.register(cors, { config })
+    await app.register(hostCheck, { config })
+    await app.register(edgeLimits, { config })
     // Before anything that counts or serves a caller: every later hook and route can read request.caller.
     await app.register(authentication, { config })
     // onRequest, after authentication (it keys on the token's subject); a refused request never reaches the pool.

@@ -101,6 +101,57 @@ export const ConfigSchema = Type.Object({
   ADMIN_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'listen address of ADMIN_PORT' }),
   ADMIN_TOKEN: Type.Optional(
     Type.String({ minLength: 1, description: '/metrics and /docs require Authorization: Bearer <this> (unset = no token)' })
+  ),
+  // edge: CORS, timeouts and limits against slow clients, security headers, Host check (docs/security.md)
+  CORS_ORIGINS: Type.String({
+    // Exact origins only: a path or trailing slash would never equal a browser's Origin, so it is refused here.
+    pattern: '^(|\\*|https?://[^\\s,/]+(\\s*,\\s*https?://[^\\s,/]+)*)$',
+    default: '',
+    description: 'https://app.example.com[,https://other.example:8443] (exact origins, comma-separated), or * for any origin; empty: no CORS headers'
+  }),
+  CORS_CREDENTIALS: Type.Boolean({
+    default: false,
+    description: 'send Access-Control-Allow-Credentials: true (cookies, client certificates); not with CORS_ORIGINS=*'
+  }),
+  HTTP_CONNECTION_TIMEOUT_MS: Milliseconds('a socket with no bytes in either direction for this long is destroyed (0 = never)', 60_000),
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'the request line and headers must arrive within this, else 408 (at most HTTP_REQUEST_TIMEOUT_MS)'
+  }),
+  HTTP_REQUEST_TIMEOUT_MS: Milliseconds('the whole request, body included, must arrive within this, else 408 (0 = never)', 30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 72_000,
+    description: 'an idle keep-alive connection is closed after this (keep it above any proxy idle timeout in front)'
+  }),
+  HTTP_MAX_HEADER_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 1_048_576,
+    default: 16_384,
+    description: 'largest request line + headers, in bytes, else 431'
+  }),
+  HTTP_MAX_PARAM_LENGTH: Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'longest path parameter, else 414' }),
+  HTTP_MAX_QUERY_PARAMETERS: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 100,
+    description: 'most query-string parameters one request may carry, else 400'
+  }),
+  HTTP_MAX_CONNECTIONS: Type.Integer({
+    minimum: 0,
+    default: 1024,
+    description: 'most open client connections per process; beyond it new sockets are closed at once (0 = no cap)'
+  }),
+  HSTS_MAX_AGE_SECONDS: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'send Strict-Transport-Security with this max-age (0 = no HSTS header; set it when clients reach this service over HTTPS)'
+  }),
+  ALLOWED_HOSTS: Type.Optional(
+    Type.String({
+      description: 'Host header names accepted, comma-separated, ports ignored; .example.com also matches subdomains, * any (default: localhost, 127.0.0.1 and [::1] when HOST is loopback, else any)'
+    })
   )
 })
 

@@ -23,7 +23,8 @@ export class AllowedMethods {
       caseSensitive: config.caseSensitive,
       ignoreTrailingSlash: config.ignoreTrailingSlash,
       ignoreDuplicateSlashes: config.ignoreDuplicateSlashes,
-      maxParamLength: config.maxParamLength,
+      // buildApp sets it in routerOptions (HTTP_MAX_PARAM_LENGTH): the top-level option is deprecated.
+      maxParamLength: config.routerOptions?.maxParamLength ?? config.maxParamLength,
       useSemicolonDelimiter: config.useSemicolonDelimiter,
       allowUnsafeRegex: true // Fastify already accepted (or refused) every pattern
     } as Router.Config<Router.HTTPVersion.V1>)

@@ -1,8 +1,15 @@
+import type { ServerOptions } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
+import { ConfigError, type Config } from '../config'
 import { problemForError } from './error-problems'
 import { buildProblem, sendProblem } from './send-problem'
 import type { ProblemSlug } from './problem-types'
+
+type EdgeOptions = Pick<
+  FastifyServerOptions,
+  'frameworkErrors' | 'clientErrorHandler' | 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout' | 'routerOptions'
+> & { http: ServerOptions }
 
 /**
  * Fastify options for requests that never reach a route, so they too get problem+json:
@@ -12,10 +19,43 @@ import type { ProblemSlug } from './problem-types'
  *   `FOO`, a malformed request line, headers too large, a request timeout). There is no
  *   request or reply yet, so the response is written to the socket, which is then closed:
  *   after a parse error nothing more on that connection can be trusted.
+ * And the limits against slow or greedy clients (docs/security.md, "Edge"): Node would wait
+ * 60 s for headers (checked only every 30 s) and Fastify never for a body.
  * buildApp spreads this into `Fastify({...})`.
  */
-export function edgeOptions(): Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> {
-  return { frameworkErrors: answerFrameworkError, clientErrorHandler: answerClientError }
+export function edgeOptions(config: Config): EdgeOptions {
+  const headersTimeout = config.HTTP_HEADERS_TIMEOUT_MS
+  const requestTimeout = config.HTTP_REQUEST_TIMEOUT_MS
+  if (requestTimeout > 0 && headersTimeout > requestTimeout) {
+    // Node would refuse it too, with a message that names neither variable.
+    throw new ConfigError(
+      `Invalid configuration: HTTP_HEADERS_TIMEOUT_MS (${headersTimeout}) must be <= HTTP_REQUEST_TIMEOUT_MS (${requestTimeout}) unless that is 0`
+    )
+  }
+  return {
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    connectionTimeout: config.HTTP_CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout,
+    routerOptions: { maxParamLength: config.HTTP_MAX_PARAM_LENGTH },
+    http: {
+      headersTimeout,
+      requestTimeout,
+      maxHeaderSize: config.HTTP_MAX_HEADER_BYTES,
+      connectionsCheckingInterval: timeoutCheckIntervalMs(headersTimeout, requestTimeout)
+    }
+  }
+}
+
+/**
+ * Node enforces both timeouts by scanning its connections on an interval (30 s by default, so
+ * a 60 s headers timeout cut a slowloris client off after up to 90 s). A quarter of the
+ * shorter timeout, at most 1 s, keeps the overshoot small; a scan is a walk over a list.
+ */
+export function timeoutCheckIntervalMs(headersTimeoutMs: number, requestTimeoutMs: number): number {
+  const shortest = requestTimeoutMs > 0 ? Math.min(headersTimeoutMs, requestTimeoutMs) : headersTimeoutMs
+  return Math.max(25, Math.min(1_000, Math.floor(shortest / 4)))
 }
 
 function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {

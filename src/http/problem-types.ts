@@ -19,6 +19,7 @@ export const PROBLEM_TYPES = {
   'bad-url': { status: 400, meaning: 'the URL is not valid percent-encoding' },
   'invalid-value': { status: 400, meaning: 'the database rejected a value for a column (range, length, type, NULL, no default)' },
   'malformed-request': { status: 400, meaning: 'the HTTP request could not be parsed; the connection is closed' },
+  'too-many-query-parameters': { status: 400, meaning: 'the query string has more parameters than HTTP_MAX_QUERY_PARAMETERS' },
   'bad-request': { status: 400, meaning: 'any other 400' },
   // 401, 403 (src/auth/, docs/security.md)
   unauthorized: { status: 401, meaning: 'the route needs a token and none was sent, or the Bearer token does not verify; WWW-Authenticate says which' },
@@ -42,7 +43,8 @@ export const PROBLEM_TYPES = {
   'body-too-large': { status: 413, meaning: 'the body is larger than the body limit' },
   'uri-too-long': { status: 414, meaning: 'the URL or one of its path parameters is too long' },
   'unsupported-media-type': { status: 415, meaning: 'no parser for the Content-Type' },
-  // 422
+  // 421, 422
+  'host-not-allowed': { status: 421, meaning: 'the Host header names a host this server does not answer for (ALLOWED_HOSTS)' },
   'constraint-violated': { status: 422, meaning: 'the row breaks a CHECK constraint (MariaDB 4025, MySQL 3819)' },
   // 429, 431, 499
   'too-many-requests': { status: 429, meaning: 'the caller spent its rate limit budget; Retry-After says when it is back' },
@@ -111,6 +113,7 @@ const TITLES: Readonly<Record<number, string>> = {
   413: 'Content Too Large',
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
+  421: 'Misdirected Request',
   422: 'Unprocessable Content',
   428: 'Precondition Required',
   429: 'Too Many Requests',
