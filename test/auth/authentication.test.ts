@@ -165,3 +165,27 @@ t.test('with ADMIN_TOKEN too, the admin surface takes its own token (not a JWT) 
   t.equal((await app.inject({ method: 'POST', url: '/authors', payload: editorBody, headers: bearer('ed', ['editor']) })).statusCode, 201)
   problemOf(t, await app.inject({ method: 'GET', url: '/authors', headers: { authorization: 'Bearer operator-token' } }), 401)
 })
+
+t.test('OpenAPI with AUTH_MODE=jwt: a bearer scheme, security per route from the rules, 401/403 responses; valid 3.0', async (t) => {
+  const { Validator } = await import('@seriousme/openapi-schema-validator')
+  const app = await buildTestApp(t, JWT)
+  const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+  t.same(document.components.securitySchemes, { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } })
+  const optional = [{}, { bearerAuth: [] }]
+  const required = [{ bearerAuth: [] }]
+  t.same(document.paths['/books'].get.security, optional, 'anonymous may list books: the token is optional')
+  t.same(document.paths['/books'].post.security, required, 'creating a book needs one')
+  t.same(document.paths['/orders'].post.security, required, 'the hand-written POST /orders follows Order\'s rules')
+  t.same(document.paths['/orders/{id}'].get.security, required)
+  for (const status of ['401', '403']) t.ok(document.paths['/books/{id}'].delete.responses[status], `DELETE documents ${status}`)
+  t.ok(document.paths['/books/{id}'].delete.responses['401'].headers['www-authenticate'], '401 documents WWW-Authenticate')
+  t.notOk(document.paths['/health/ready'].get.security, 'health is not secured')
+  const validator = new Validator({ allErrors: true })
+  const result = await validator.validate(structuredClone(document))
+  t.ok(result.valid, JSON.stringify(result.errors ?? []).slice(0, 500))
+
+  const off = await buildTestApp(t)
+  const plain = (await off.inject({ method: 'GET', url: '/openapi.json' })).json()
+  t.notOk(plain.components.securitySchemes, 'AUTH_MODE=off: no scheme')
+  t.notOk(plain.paths['/books'].post.security, 'and no security on routes')
+})
