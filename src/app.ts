@@ -14,6 +14,7 @@ import { loggerOptions } from './http/logger'
 import { partAwareValidators } from './http/validation'
 import { edgeOptions } from './http/edge-options'
 import restRoutes from './rest'
+import offsetBound from './rest/offset-bound'
 import orderRoutes from './routes/orders'
 
 export interface BuildAppOptions {
@@ -52,6 +53,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     })
     await app.register(transactionScope)
     await app.register(metrics)
+    // Before openapi and the REST routes: its route hook bounds every list route's offset (REST_MAX_OFFSET).
+    await app.register(offsetBound, { maxOffset: config.REST_MAX_OFFSET })
     await app.register(openapi)
     await app.register(healthRoutes)
     await app.register(restRoutes, { entities })

@@ -19,6 +19,7 @@ export const PROBLEM_TYPES = {
   'bad-url': { status: 400, meaning: 'the URL is not valid percent-encoding' },
   'invalid-value': { status: 400, meaning: 'the database rejected a value for a column (range, length, type, NULL, no default)' },
   'malformed-request': { status: 400, meaning: 'the HTTP request could not be parsed; the connection is closed' },
+  'offset-too-deep': { status: 400, meaning: 'a list offset beyond REST_MAX_OFFSET; follow the Link rel="next" cursor instead' },
   'bad-request': { status: 400, meaning: 'any other 400' },
   // 401, 403: reserved for authentication, not yet in use
   unauthorized: { status: 401, meaning: 'no or invalid credentials (reserved: with authentication)' },
