@@ -2,7 +2,6 @@ import type { Config } from '../config'
 import { CONNECTION_ERROR_CODES, errorCodeOf } from '../pool/connection-errors'
 import { parseDatabaseUrl } from './data-source-options'
 import { ensureDatabase, migrationsConfig } from './prepare-database'
-import { tlsRequested } from './tls-options'
 
 export interface StartupLog {
   info(obj: object, msg: string): void
@@ -51,7 +50,7 @@ export async function waitForDatabase(
       return
     } catch (err) {
       const code = errorCodeOf(err)
-      if (isTlsFailure(code, err)) throw new DatabaseUnreachableError(tlsFailureLine(config, where, err))
+      if (isTlsFailure(code)) throw new DatabaseUnreachableError(tlsFailureLine(config, where, err))
       if (!isWorthWaitingFor(code)) throw new DatabaseUnreachableError(`the database at ${where} refused the connection: ${reasonOf(err)}`)
       const left = giveUpAt - Date.now()
       if (left <= 0) {
@@ -71,22 +70,19 @@ function reasonOf(err: unknown): string {
 }
 
 /**
- * A certificate Node refused, a handshake that failed, a server without TLS, or a server that
- * requires TLS the client did not offer. Waiting cures none of these, and the operator's fix is
- * a DB_SSL_* variable, so the line says TLS rather than "refused".
+ * A certificate Node refused (unknown CA, wrong host name, expired), a handshake that failed,
+ * or a server without TLS. Waiting cures none of these, and the operator's fix is a DB_SSL_*
+ * variable, so the line says TLS rather than "refused". (MariaDB answers a plaintext login to a
+ * server with require_secure_transport as a plain access denied: that one cannot be told apart.)
  */
-function isTlsFailure(code: string, err: unknown): boolean {
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return true
-  // MariaDB's ER_SECURE_TRANSPORT_REQUIRED (4151; MySQL's is 3159).
-  const errno = (err as { errno?: number }).errno
-  return errno === 4151 || errno === 3159
+function isTlsFailure(code: string): boolean {
+  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)
 }
 
 function tlsFailureLine(config: Config, where: string, err: unknown): string {
-  const hint = !tlsRequested(config)
-    ? 'the server requires TLS: set DB_SSL_CA to the CA that signed its certificate'
-    : config.DB_SSL_CA !== undefined
-      ? `check that DB_SSL_CA (${config.DB_SSL_CA}) is the CA that signed the server's certificate, and that it names ${where.replace(/:\d+$/, '')}`
+  const hint =
+    config.DB_SSL_CA !== undefined
+      ? `check that DB_SSL_CA (${config.DB_SSL_CA}) is the CA that signed the server's certificate, and that the certificate names ${where.replace(/:\d+$/, '')}`
       : 'no DB_SSL_CA is set, so the server certificate must chain to a public root CA'
   return `TLS to the database at ${where} failed: ${reasonOf(err)}; ${hint}`
 }
