@@ -88,3 +88,19 @@ t.test('npm start refuses ?ssl=true in DATABASE_URL instead of connecting in pla
   t.match(run.stderr, /^Invalid configuration: DATABASE_URL has the query parameter "ssl"/)
   t.notMatch(run.stderr + run.stdout, /hunter2/)
 })
+
+t.test('a logged config object shows neither account password', async (t) => {
+  const lines: string[] = []
+  const { loggerOptions } = await import('../../src/http/logger')
+  const pino = (await import('pino')).default
+  const config = loadConfig({ DATABASE_URL: URL_BASE, MIGRATIONS_DATABASE_URL: 'mariadb://owner:t0p-s3cret@127.0.0.1/shop', LOG_LEVEL: 'info' })
+  // Fastify takes `stream` inside the options; pino itself takes it as its second argument.
+  const stream = { write: (line: string) => lines.push(line) }
+  const log = pino(loggerOptions(config, stream) as never, stream)
+  log.info({ config }, 'config')
+  log.info({ MIGRATIONS_DATABASE_URL: config.MIGRATIONS_DATABASE_URL }, 'flat')
+  const text = lines.join('')
+  t.equal(lines.length, 2)
+  t.notMatch(text, /s3cret|t0p-s3cret/)
+  t.match(text, /"MIGRATIONS_DATABASE_URL":"\[redacted\]"/)
+})
