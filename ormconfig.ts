@@ -2,6 +2,8 @@ import 'reflect-metadata'
 import { DataSource } from 'typeorm'
 import { ConfigError, loadConfigWithWarnings, type Config } from './src/config'
 import { dataSourceOptions } from './src/db/data-source-options'
+import { migrationsConfig } from './src/db/prepare-database'
+import { databaseTls } from './src/db/tls-options'
 import { DatabaseUnreachableError, waitForDatabase, type StartupLog } from './src/db/wait-for-database'
 
 /**
@@ -12,6 +14,8 @@ import { DatabaseUnreachableError, waitForDatabase, type StartupLog } from './sr
 function readConfigOrExit(): Config {
   try {
     const { config, warnings } = loadConfigWithWarnings()
+    // The TLS files are read now, so an unreadable one is refused like a typo, before any wait.
+    databaseTls(config)
     for (const warning of warnings) process.stderr.write(warning.message + '\n')
     return config
   } catch (err) {
@@ -29,9 +33,10 @@ const cliLog: StartupLog = {
 
 /**
  * The DataSource for the TypeORM CLI (`npm run migration:*`), built by the same options
- * function as the app. Like `npm start`, it first waits for the server (DB_CONNECT_RETRY_MS)
- * and creates the database when it is missing; a refusal is one line and exit 1. The CLI
- * awaits an exported promise, and initialises the DataSource itself.
+ * function as the app, with MIGRATIONS_DATABASE_URL's account when set. Like `npm start`, it
+ * first waits for the server (DB_CONNECT_RETRY_MS) and creates the database when it is
+ * missing; a refusal is one line and exit 1. The CLI awaits an exported promise, and
+ * initialises the DataSource itself.
  */
 async function cliDataSource(): Promise<DataSource> {
   const config = readConfigOrExit()
@@ -42,7 +47,8 @@ async function cliDataSource(): Promise<DataSource> {
     process.stderr.write(err.message + '\n')
     process.exit(1)
   }
-  return new DataSource(dataSourceOptions(config))
+  // The CLI changes the schema: it runs as the migrations account, like start-up's migrations.
+  return new DataSource(dataSourceOptions(migrationsConfig(config)))
 }
 
 export default cliDataSource()

@@ -21,6 +21,7 @@ import cors from './http/cors'
 import hostCheck from './http/host-check'
 import edgeLimits from './http/edge-limits'
 import restRoutes from './rest'
+import offsetBound from './rest/offset-bound'
 import orderRoutes from './routes/orders'
 
 export interface BuildAppOptions {
@@ -72,6 +73,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     })
     await app.register(transactionScope)
     await app.register(metrics)
+    // Before openapi and the REST routes: its route hook bounds every list route's offset (REST_MAX_OFFSET).
+    await app.register(offsetBound, { maxOffset: config.REST_MAX_OFFSET })
     await app.register(openapi)
     await app.register(healthRoutes)
     await app.register(restRoutes, { entities })

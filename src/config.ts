@@ -42,7 +42,8 @@ export const ConfigSchema = Type.Object({
   DB_POOL_MAX_LIFETIME_MS: Milliseconds('a connection is retired after this age, when next released (0 = never)', 1_800_000),
   DB_POOL_VALIDATE_AFTER_IDLE_MS: Milliseconds('a connection idle longer than this is pinged before use', 5_000),
   DB_POOL_LEAK_DETECTION_MS: Milliseconds('warn when a connection is held longer than this (0 = off)', 0),
-  DB_STATEMENT_TIMEOUT_MS: Milliseconds('server-side limit for one statement (0 = off)', 0),
+  // On by default since issue 9: one unbounded query used to hold a pooled connection for as long as it liked.
+  DB_STATEMENT_TIMEOUT_MS: Milliseconds('server-side limit for one statement (0 = off)', 15_000),
   DB_STATEMENT_DEADLINE_MS: Milliseconds(
     'client-side limit for one statement when DB_STATEMENT_TIMEOUT_MS is off (with it on: that timeout + 500 ms); 0 = off',
     30_000
@@ -152,7 +153,26 @@ export const ConfigSchema = Type.Object({
     Type.String({
       description: 'Host header names accepted, comma-separated, ports ignored; .example.com also matches subdomains, * any (default: localhost, 127.0.0.1 and [::1] when HOST is loopback, else any)'
     })
-  )
+  ),
+  // Database security: the migrations account, TLS to the database, bounded list offsets (docs/security.md).
+  MIGRATIONS_DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^(mysql|mariadb)://',
+      description: 'the account that creates the database and runs migrations, same URL form as DATABASE_URL (default: DATABASE_URL)'
+    })
+  ),
+  DB_SSL_CA: Type.Optional(Type.String({ minLength: 1, description: 'path of the PEM CA bundle the database certificate must chain to; setting it turns TLS on (default: no TLS)' })),
+  DB_SSL_CERT: Type.Optional(Type.String({ minLength: 1, description: 'path of a PEM client certificate, for servers that require one (default: none)' })),
+  DB_SSL_KEY: Type.Optional(Type.String({ minLength: 1, description: 'path of the PEM private key of DB_SSL_CERT (default: none)' })),
+  DB_SSL_REJECT_UNAUTHORIZED: Type.Optional(
+    Type.Boolean({ description: 'verify the database certificate and host name (default: true whenever TLS is on; set alone, it turns TLS on)' })
+  ),
+  REST_MAX_OFFSET: Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 10_000,
+    description: 'largest list offset accepted; deeper pages use the cursor (0 = no bound)'
+  })
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -205,7 +225,7 @@ export function loadConfigWithWarnings(env: EnvSource = process.env, overrides: 
     throw new ConfigError(describeInvalidEnv(err, data))
   }
   const merged = { ...config, ...overrides }
-  const combinations = invalidCombinations(merged)
+  const combinations = [...databaseUrlProblems(merged), ...invalidCombinations(merged)]
   if (combinations.length > 0) throw new ConfigError(combinations.join('\n'))
   return { config: merged, warnings: unknownVariableWarnings(env) }
 }
@@ -333,4 +353,47 @@ function editDistance(a: string, b: string): number {
  */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[\s\S]*@/i, '$1***@')
+}
+
+/**
+ * Lifeguard honours no query parameter of a database URL: each would be a second spelling of an
+ * option it already has (DB_SSL_*, the pool variables) or one it does not pass on, and an ignored
+ * `?ssl=true` left connections in plaintext. So every parameter is refused, by name, never value.
+ * The migrations account must also name the database the app uses (or none: the same one).
+ */
+function databaseUrlProblems(config: Config): string[] {
+  const problems: string[] = []
+  const urls: Array<[string, string | undefined]> = [
+    ['DATABASE_URL', config.DATABASE_URL],
+    ['MIGRATIONS_DATABASE_URL', config.MIGRATIONS_DATABASE_URL]
+  ]
+  for (const [variable, url] of urls) {
+    if (url === undefined) continue
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      problems.push(`Invalid configuration: ${variable} is not a URL (got ${JSON.stringify(redactUrl(url))})`)
+      continue
+    }
+    for (const name of new Set(parsed.searchParams.keys())) {
+      const instead = /^ssl/i.test(name) ? 'set DB_SSL_CA, DB_SSL_CERT, DB_SSL_KEY or DB_SSL_REJECT_UNAUTHORIZED for TLS' : 'remove it'
+      problems.push(`Invalid configuration: ${variable} has the query parameter "${name.slice(0, 50)}", which Lifeguard does not honour; ${instead}`)
+    }
+  }
+  if (config.MIGRATIONS_DATABASE_URL !== undefined && problems.length === 0) {
+    const appDatabase = databaseNameOf(config.DATABASE_URL) || 'lifeguard'
+    const migrationsDatabase = databaseNameOf(config.MIGRATIONS_DATABASE_URL)
+    if (migrationsDatabase !== '' && migrationsDatabase !== appDatabase) {
+      problems.push(
+        `Invalid configuration: MIGRATIONS_DATABASE_URL names database "${migrationsDatabase}" but DATABASE_URL names "${appDatabase}"; ` +
+          'name the same one, or none'
+      )
+    }
+  }
+  return problems
+}
+
+function databaseNameOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''))
 }

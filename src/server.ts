@@ -6,6 +6,7 @@ import { refusePendingMigrations, runPendingMigrations } from './db/prepare-data
 import { refuseSchemaGaps } from './db/schema-check'
 import { isRestEntity } from './rest/resource-model'
 import { waitForDatabase } from './db/wait-for-database'
+import { databaseTls } from './db/tls-options'
 
 /** How long SIGTERM waits (drain included) for in-flight requests before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -13,6 +14,8 @@ const SHUTDOWN_GRACE_MS = 10_000
 function readConfigOrExit(): Config {
   try {
     const { config, warnings } = loadConfigWithWarnings()
+    // The TLS files are read now, so an unreadable one is refused like a typo, before any wait.
+    databaseTls(config)
     // Logged now, before the database wait: a misspelt DB_ variable may be why start-up stalls.
     if (warnings.length > 0) {
       const log = startupLogger(config)

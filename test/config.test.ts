@@ -15,7 +15,8 @@ t.test('defaults cover every variable', async (t) => {
     DB_POOL_QUEUE_LIMIT: 1000,
     DB_POOL_ACQUIRE_TIMEOUT_MS: 5_000,
     DB_POOL_LEAK_DETECTION_MS: 0,
-    DB_STATEMENT_TIMEOUT_MS: 0
+    DB_STATEMENT_TIMEOUT_MS: 15_000,
+    REST_MAX_OFFSET: 10_000
   })
   t.equal(config.DB_POOL_MAX_IDLE, undefined, 'max idle follows the pool size unless set')
 })

@@ -2,6 +2,7 @@ import type { MixedList, EntitySchema } from 'typeorm'
 import type { MysqlDataSourceOptions } from 'typeorm/driver/mysql/MysqlDataSourceOptions'
 import type { Config } from '../config'
 import { migrationFiles, projectLayout } from './migration-files'
+import { databaseTls } from './tls-options'
 import { entities as domainEntities, subscribers as domainSubscribers } from '../../entities'
 
 type EntityList = MixedList<Function | string | EntitySchema>
@@ -78,6 +79,9 @@ export function dataSourceOptions(
     // each failure as a QueryFailedError, whose own (async) stack names the caller anyway.
     trace: false,
     driver: extra.driver,
+    // TypeORM hands `ssl` to mysql2's pool, whose options the guard's health connection and
+    // statement killer reuse: every connection to the database is TLS, or none is.
+    ssl: databaseTls(config),
     // Idle limits, the wait queue and its deadline are enforced by the pool guard (src/pool),
     // which mysql2 cannot do itself; what stays here is socket-level.
     extra: {

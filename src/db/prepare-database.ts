@@ -2,16 +2,37 @@ import mysql from 'mysql2/promise'
 import { DataSource, MigrationExecutor } from 'typeorm'
 import type { Config } from '../config'
 import { connectTimeoutMs, dataSourceOptions, parseDatabaseUrl } from './data-source-options'
+import { databaseTls } from './tls-options'
 
 /**
- * Creates the configured database when it does not exist yet (start-up and tests). It looks
- * first: `CREATE DATABASE IF NOT EXISTS` needs the CREATE privilege even when the database
- * exists, which a least-privilege application account does not have.
+ * The config that database creation and migrations run with: MIGRATIONS_DATABASE_URL's account
+ * (falling back to DATABASE_URL's) on the app's database, so the app's own account may be
+ * DML-only. config.ts has already refused a migrations URL that names another database.
  */
-export async function ensureDatabase(config: Config): Promise<void> {
+export function migrationsConfig(config: Config): Config {
+  if (config.MIGRATIONS_DATABASE_URL === undefined) return config
+  const url = new URL(config.MIGRATIONS_DATABASE_URL)
+  url.pathname = '/' + encodeURIComponent(parseDatabaseUrl(config.DATABASE_URL).database)
+  return { ...config, DATABASE_URL: url.toString() }
+}
+
+/**
+ * Creates the configured database when it does not exist yet (start-up and tests), with the
+ * migrations account. It looks first: `CREATE DATABASE IF NOT EXISTS` needs the CREATE
+ * privilege even when the database exists, which a least-privilege account does not have.
+ */
+export async function ensureDatabase(appConfig: Config): Promise<void> {
+  const config = migrationsConfig(appConfig)
   const { host, port, username, password, database } = parseDatabaseUrl(config.DATABASE_URL)
   // The same connect timeout as the pool's: nobody waits longer than the acquire timeout for a connection.
-  const connection = await mysql.createConnection({ host, port, user: username, password, connectTimeout: connectTimeoutMs(config) })
+  const connection = await mysql.createConnection({
+    host,
+    port,
+    user: username,
+    password,
+    connectTimeout: connectTimeoutMs(config),
+    ssl: databaseTls(config)
+  })
   try {
     const [existing] = await connection.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [
       database
@@ -29,14 +50,15 @@ export async function ensureDatabase(config: Config): Promise<void> {
 export const MIGRATION_LOCK_TIMEOUT_S = 60
 
 /**
- * Runs pending migrations on a short-lived DataSource of their own; returns their names.
+ * Runs pending migrations on a short-lived DataSource of their own, with the migrations
+ * account (migrationsConfig); returns their names.
  * TypeORM takes no lock of its own on MySQL, so instances started together would race to
  * apply the same migration: a named server lock (GET_LOCK, per database) lets one migrate
  * while the others wait, then find nothing pending.
  */
 export async function runPendingMigrations(config: Config): Promise<string[]> {
   // Two connections: one holds the lock, the other runs the migrations.
-  const dataSource = new DataSource({ ...dataSourceOptions(config), poolSize: 2 })
+  const dataSource = new DataSource({ ...dataSourceOptions(migrationsConfig(config)), poolSize: 2 })
   await dataSource.initialize()
   const lockHolder = dataSource.createQueryRunner()
   const lockName = `lifeguard:migrations:${dataSource.driver.database}`
@@ -73,7 +95,7 @@ export class PendingMigrationsError extends Error {
  * with MIGRATIONS_RUN=false start-up must change nothing (the account may not even be allowed to).
  */
 export async function pendingMigrations(config: Config): Promise<string[]> {
-  const dataSource = new DataSource({ ...dataSourceOptions(config), poolSize: 1 })
+  const dataSource = new DataSource({ ...dataSourceOptions(migrationsConfig(config)), poolSize: 1 })
   await dataSource.initialize()
   try {
     const pending = await new MigrationExecutor(dataSource).getPendingMigrations()

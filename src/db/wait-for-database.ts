@@ -1,7 +1,7 @@
 import type { Config } from '../config'
 import { CONNECTION_ERROR_CODES, errorCodeOf } from '../pool/connection-errors'
 import { parseDatabaseUrl } from './data-source-options'
-import { ensureDatabase } from './prepare-database'
+import { ensureDatabase, migrationsConfig } from './prepare-database'
 
 export interface StartupLog {
   info(obj: object, msg: string): void
@@ -39,7 +39,8 @@ export async function waitForDatabase(
   log: StartupLog,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 ): Promise<void> {
-  const { host, port } = parseDatabaseUrl(config.DATABASE_URL)
+  // The first connection is the migrations account's (it may create the database): name its server.
+  const { host, port } = parseDatabaseUrl(migrationsConfig(config).DATABASE_URL)
   const where = `${host}:${port}`
   const giveUpAt = Date.now() + config.DB_CONNECT_RETRY_MS
   for (let attempt = 1, delay = FIRST_DELAY_MS; ; attempt++, delay = Math.min(MAX_DELAY_MS, delay * 2)) {
@@ -49,6 +50,7 @@ export async function waitForDatabase(
       return
     } catch (err) {
       const code = errorCodeOf(err)
+      if (isTlsFailure(code)) throw new DatabaseUnreachableError(tlsFailureLine(config, where, err))
       if (!isWorthWaitingFor(code)) throw new DatabaseUnreachableError(`the database at ${where} refused the connection: ${reasonOf(err)}`)
       const left = giveUpAt - Date.now()
       if (left <= 0) {
@@ -65,4 +67,22 @@ export async function waitForDatabase(
 function reasonOf(err: unknown): string {
   const { code, sqlMessage, message } = err as { code?: string; sqlMessage?: string; message?: string }
   return [code, sqlMessage ?? message].filter(Boolean).join(' ')
+}
+
+/**
+ * A certificate Node refused (unknown CA, wrong host name, expired), a handshake that failed,
+ * or a server without TLS. Waiting cures none of these, and the operator's fix is a DB_SSL_*
+ * variable, so the line says TLS rather than "refused". (MariaDB answers a plaintext login to a
+ * server with require_secure_transport as a plain access denied: that one cannot be told apart.)
+ */
+function isTlsFailure(code: string): boolean {
+  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)
+}
+
+function tlsFailureLine(config: Config, where: string, err: unknown): string {
+  const hint =
+    config.DB_SSL_CA !== undefined
+      ? `check that DB_SSL_CA (${config.DB_SSL_CA}) is the CA that signed the server's certificate, and that the certificate names ${where.replace(/:\d+$/, '')}`
+      : 'no DB_SSL_CA is set, so the server certificate must chain to a public root CA'
+  return `TLS to the database at ${where} failed: ${reasonOf(err)}; ${hint}`
 }

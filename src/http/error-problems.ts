@@ -13,6 +13,7 @@ const BY_CODE: Readonly<Record<string, ProblemSlug>> = {
   LG_VALIDATION_FAILED: 'validation-failed',
   LG_NOT_FOUND: 'not-found',
   LG_BAD_REQUEST: 'bad-request',
+  LG_OFFSET_TOO_DEEP: 'offset-too-deep',
   LG_CONFLICT: 'conflict',
   LG_PRECONDITION_FAILED: 'precondition-failed',
   LG_PRECONDITION_REQUIRED: 'precondition-required',

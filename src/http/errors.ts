@@ -16,6 +16,8 @@ export const InsufficientStockError = createError<[number, number, number]>(
   'book %s has %s in stock, %s requested',
   409
 )
+/** A list offset deeper than REST_MAX_OFFSET: deep pages are read with the cursor, never with OFFSET. */
+export const OffsetTooDeepError = createError<[string]>('LG_OFFSET_TOO_DEEP', '%s', 400)
 /** The database cannot be reached or dropped the connection. */
 export const DatabaseUnavailableError = createError<[string]>('LG_DATABASE_UNAVAILABLE', '%s', 503)
 

@@ -21,7 +21,10 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
         '*.password',
         'DATABASE_URL',
         '*.DATABASE_URL',
-        'config.DATABASE_URL'
+        'config.DATABASE_URL',
+        'MIGRATIONS_DATABASE_URL',
+        '*.MIGRATIONS_DATABASE_URL',
+        'config.MIGRATIONS_DATABASE_URL'
       ],
       censor: '[redacted]'
     }

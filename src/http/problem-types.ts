@@ -20,6 +20,7 @@ export const PROBLEM_TYPES = {
   'invalid-value': { status: 400, meaning: 'the database rejected a value for a column (range, length, type, NULL, no default)' },
   'malformed-request': { status: 400, meaning: 'the HTTP request could not be parsed; the connection is closed' },
   'too-many-query-parameters': { status: 400, meaning: 'the query string has more parameters than HTTP_MAX_QUERY_PARAMETERS' },
+  'offset-too-deep': { status: 400, meaning: 'a list offset beyond REST_MAX_OFFSET; follow the Link rel="next" cursor instead' },
   'bad-request': { status: 400, meaning: 'any other 400' },
   // 401, 403 (src/auth/, docs/security.md)
   unauthorized: { status: 401, meaning: 'the route needs a token and none was sent, or the Bearer token does not verify; WWW-Authenticate says which' },

@@ -10,8 +10,6 @@ import type { ResourceModel, RestField } from './resource-model'
 /** Most rows one list page returns; `limit` defaults to DEFAULT_LIST_LIMIT. */
 export const MAX_LIST_LIMIT = 100
 export const DEFAULT_LIST_LIMIT = 20
-/** Largest `offset`; deeper pages are for the cursor. */
-export const MAX_LIST_OFFSET = 1_000_000
 /** Longest `in`/`nin` list text and cursor accepted, so a query string cannot grow SQL without bound. */
 export const MAX_LIST_TEXT_LENGTH = 4_000
 export const MAX_CURSOR_LENGTH = 2_000
@@ -176,7 +174,7 @@ export function listQuerySchema(model: ResourceModel): JsonSchema {
     }
   }
   properties.limit = { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT }
-  properties.offset = { type: 'integer', minimum: 0, maximum: MAX_LIST_OFFSET, default: 0 }
+  properties.offset = offsetSchema(0)
   properties.fields = fieldsParameter(model)
   properties.totalCount = { type: 'boolean', description: 'true sets X-Total-Count to the number of matching rows' }
   properties.cursor = {
@@ -185,6 +183,22 @@ export function listQuerySchema(model: ResourceModel): JsonSchema {
     description: 'opaque position from a previous page\'s Link rel="next"; do not build it yourself'
   }
   return { type: 'object', additionalProperties: false, properties, 'x-hints': listHints(model) }
+}
+
+/**
+ * The list `offset` parameter, at most `maxOffset` (REST_MAX_OFFSET; 0 = no bound but the
+ * largest exact integer). src/rest/offset-bound.ts puts the configured bound on every list
+ * route, so OpenAPI states the same limit the list grammar enforces.
+ */
+export function offsetSchema(maxOffset: number): JsonSchema {
+  const maximum = maxOffset > 0 ? maxOffset : Number.MAX_SAFE_INTEGER
+  return {
+    type: 'integer',
+    minimum: 0,
+    maximum,
+    default: 0,
+    description: maxOffset > 0 ? `first page only, at most ${maxOffset}; deeper pages follow the cursor of Link rel="next"` : 'first page only'
+  }
 }
 
 /** What an unknown list key could have been, by key prefix (fieldErrors in src/http quotes the longest match). */

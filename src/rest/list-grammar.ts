@@ -2,6 +2,7 @@ import { unicodeProblem } from './kinds/codec'
 import type { FilterOp } from './kinds'
 import { DEFAULT_LIST_LIMIT } from './json-schemas'
 import { invalidQuery as invalid } from './query-errors'
+import { OffsetTooDeepError } from '../http/errors'
 import type { ResourceModel, RestField } from './resource-model'
 
 /**
@@ -119,4 +120,19 @@ export function parseFields(text: string, readable: readonly RestField[]): RestF
     }
   }
   return fields
+}
+
+/**
+ * Refuses a list offset deeper than `maxOffset` (REST_MAX_OFFSET; 0 = no bound), given as the
+ * query-string text, before the request is validated or any connection is borrowed: MariaDB
+ * reads and throws away every row before an OFFSET, so `offset=1000000` on a large table holds
+ * a pooled connection for as long as a full scan takes. The cursor costs the same at any depth.
+ * Text that is not plain decimal digits is left to the schema, which refuses it.
+ */
+export function refuseDeepOffset(offsetText: unknown, maxOffset: number): void {
+  if (maxOffset === 0 || typeof offsetText !== 'string' || !/^[0-9]{1,20}$/.test(offsetText)) return
+  if (Number(offsetText) <= maxOffset) return
+  const message = `must be at most ${maxOffset}; for deeper pages follow the Link rel="next" header, whose cursor= reads any page as fast as the first`
+  const error = new OffsetTooDeepError(`querystring.offset ${message}`)
+  throw Object.assign(error, { errors: [{ path: 'querystring.offset', message }] })
 }

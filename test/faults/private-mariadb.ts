@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { accessSync, statSync, constants as fsConstants } from 'node:fs'
+import { accessSync, readFileSync, statSync, constants as fsConstants } from 'node:fs'
 import { mkdtemp, rm, open, readdir, readFile } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
@@ -64,6 +64,15 @@ function mariaDbPrograms() {
 
 type Tap = { teardown(fn: () => unknown): void }
 
+/** PEM file paths for a server that speaks TLS; the CA also verifies client certificates. */
+export interface PrivateServerTls {
+  ca: string
+  cert: string
+  key: string
+  /** `require_secure_transport=ON`: the server refuses every plaintext login. */
+  requireSecureTransport?: boolean
+}
+
 /**
  * A MariaDB server of the test's own — own data directory, port and socket — so a fault test
  * can stop, restart and freeze it without touching the shared server other tests use.
@@ -77,13 +86,15 @@ export class PrivateMariaDb {
     readonly dataDir: string,
     readonly port: number,
     /** More mariadbd options, e.g. `--default-time-zone=+05:30`. */
-    private readonly serverOptions: string[]
+    private readonly serverOptions: string[],
+    /** When set, the server speaks TLS with these files, and admin() connects with TLS too. */
+    readonly tls?: PrivateServerTls
   ) {}
 
-  static async start(t: Tap, serverOptions: string[] = []): Promise<PrivateMariaDb> {
+  static async start(t: Tap, serverOptions: string[] = [], options: { tls?: PrivateServerTls } = {}): Promise<PrivateMariaDb> {
     const { installDb } = mariaDbPrograms()
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lg-mariadb-'))
-    const server = new PrivateMariaDb(dir, await freePort(), serverOptions)
+    const server = new PrivateMariaDb(dir, await freePort(), serverOptions, options.tls)
     t.teardown(async () => {
       await server.stop()
       await rm(dir, { recursive: true, force: true })
@@ -105,7 +116,14 @@ export class PrivateMariaDb {
   }
 
   admin(): Promise<mysql.Connection> {
-    return mysql.createConnection({ host: '127.0.0.1', port: this.port, user: 'root' })
+    const ssl = this.tls && { ca: readFileSync(this.tls.ca, 'utf8') }
+    return mysql.createConnection({ host: '127.0.0.1', port: this.port, user: 'root', ssl })
+  }
+
+  private tlsOptions(): string[] {
+    if (!this.tls) return []
+    const { ca, cert, key, requireSecureTransport } = this.tls
+    return [`--ssl-ca=${ca}`, `--ssl-cert=${cert}`, `--ssl-key=${key}`, ...(requireSecureTransport ? ['--require-secure-transport=ON'] : [])]
   }
 
   async launch(): Promise<void> {
@@ -123,6 +141,7 @@ export class PrivateMariaDb {
         '--skip-name-resolve',
         '--innodb-buffer-pool-size=32M',
         '--max-connections=200',
+        ...this.tlsOptions(),
         ...this.serverOptions
       ],
       { stdio: ['ignore', log.fd, log.fd] }

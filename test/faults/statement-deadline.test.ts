@@ -12,7 +12,7 @@ t.test('server frozen with 4 statements running on a pool of 4: each answered at
   const admin = await server.admin()
   t.teardown(() => admin.end().catch(() => {}))
   const deadlineMs = 1_000
-  const app = await buildAppOn(t, server.url, { DB_POOL_SIZE: 4, DB_STATEMENT_DEADLINE_MS: deadlineMs, DB_POOL_ACQUIRE_TIMEOUT_MS: deadlineMs })
+  const app = await buildAppOn(t, server.url, { DB_POOL_SIZE: 4, DB_STATEMENT_TIMEOUT_MS: 0, DB_STATEMENT_DEADLINE_MS: deadlineMs, DB_POOL_ACQUIRE_TIMEOUT_MS: deadlineMs })
   t.same(new Set(await burst(app, '/authors', 8)), new Set([200]), 'warm-up')
 
   // Four statements that are on the server when it freezes (each would take 0.5 s).
