@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { SeedSize } from './bench-database'
 import { SLOW_QUERY_SECONDS } from './bench-database'
 import type { RequestPlan } from './load'
@@ -46,6 +46,18 @@ export const LIFEGUARD = 'lifeguard'
 export const POOL = 'pool'
 export const SINGLE = 'single'
 export const PER_REQUEST = 'per-request'
+/** Lifeguard with AUTH_MODE=off, the reference of the authenticated scenario. */
+export const LIFEGUARD_OPEN = 'lifeguard-open'
+
+/** The bench's HS256 secret, and a token (an editor, valid for a day) signed with it. */
+const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret!'
+const BENCH_TOKEN = hs256Token({ sub: 'bench', roles: ['editor'], exp: Math.floor(Date.now() / 1000) + 86_400 }, BENCH_JWT_SECRET)
+
+function hs256Token(claims: object, secret: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
+}
 
 const randomId = (max: number) => 1 + Math.floor(Math.random() * max)
 
@@ -106,6 +118,18 @@ export function allScenarios(context: ScenarioContext): Scenario[] {
       requests: randomGet('/books', context.seed),
       targets: [{ label: 'get by id ≥ 0.95 of pool baseline', kind: 'ratio', of: POOL, atLeast: 0.95 }],
       limitedBy: 'CPU: Node server, MariaDB and the load generator share 2 cores; a PK read costs MariaDB little'
+    },
+    {
+      name: 'authenticated-get-by-id',
+      description: 'GET /books/:id with an HS256 Bearer token (AUTH_MODE=jwt) vs the same server with AUTH_MODE=off',
+      servers: [
+        { ...plain.lifeguard, env: { ...plain.lifeguard.env, AUTH_MODE: 'jwt', AUTH_JWT_SECRET: BENCH_JWT_SECRET } },
+        { ...plain.lifeguard, name: LIFEGUARD_OPEN }
+      ],
+      // The same header for both: the open server ignores it, so only verification differs.
+      requests: randomGet('/books', context.seed).map((plan) => ({ ...plan, headers: { authorization: `Bearer ${BENCH_TOKEN}` } })),
+      targets: [{ label: 'authenticated get by id ≥ 0.90 of unauthenticated', kind: 'ratio', of: LIFEGUARD_OPEN, atLeast: 0.9 }],
+      limitedBy: 'CPU, as get-by-id; the difference is token verification (a cache hit after the first) and the access hook'
     },
     {
       name: 'list',

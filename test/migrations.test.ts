@@ -1,3 +1,5 @@
+import path from 'node:path'
+import { readdirSync } from 'node:fs'
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
@@ -88,8 +90,14 @@ t.test('the migration CLI shows, runs and reverts against DATABASE_URL', async (
     t.ok((await tablesOf(dataSource)).includes('books'), 'tables exist after the CLI ran')
   })
 
+  // revert undoes the newest migration only: once per migration in migrations/, newest first.
+  const count = (after.match(/\[X\]/g) ?? []).length
+  const files = readdirSync(path.join(__dirname, '..', 'migrations')).filter((file) => file.endsWith('.ts'))
+  t.equal(count, files.length, 'every migration in migrations/ was applied')
   await npmRun('migration:revert', config)
-  t.match(await npmRun('migration:show', config), /\[ \] DomainSchema\d+/, 'show: pending again after revert')
+  t.match(await npmRun('migration:show', config), /\[X\] \d+ DomainSchema\d+[\s\S]*\[ \] /, 'one revert: only the newest is pending again')
+  for (let i = 1; i < count; i++) await npmRun('migration:revert', config)
+  t.notMatch(await npmRun('migration:show', config), /\[X\]/, 'show: all pending again after reverting each')
   await withDataSource(config, async (dataSource) => {
     t.same(await tablesOf(dataSource), ['migrations'], 'revert dropped the tables')
   })

@@ -31,6 +31,7 @@ const Order = {
     bookId: { type: 'integer' },
     quantity: { type: 'integer' },
     status: { type: 'string' },
+    customerId: { type: ['string', 'null'] },
     createdAt: { type: 'string', format: 'date-time' }
   }
 } as const
@@ -185,7 +186,7 @@ export function baselineApp(db: DatabaseAccess): FastifyInstance {
             [quantity, bookId]
           )
           const [order] = await execute(
-            'INSERT INTO orders (bookId, quantity) VALUES (?, ?) RETURNING id, bookId, quantity, status, createdAt',
+            'INSERT INTO orders (bookId, quantity) VALUES (?, ?) RETURNING id, bookId, quantity, status, customerId, createdAt',
             [bookId, quantity]
           )
           return order

@@ -1,5 +1,5 @@
 import type { ScenarioSummary } from '../summary'
-import { POOL } from '../scenarios'
+import { PER_REQUEST, SINGLE } from '../scenarios'
 
 export interface Bar {
   label: string
@@ -21,7 +21,7 @@ const PLOT_WIDTH = WIDTH - LABEL_WIDTH - 70
 
 /**
  * The ratios the targets speak of, in two sections with their own scale: Lifeguard against
- * its ceiling (the pool baseline, or the physical bound), where 1.0 is the goal, and
+ * its ceiling (the pool baseline, the physical bound, or itself without a feature), where 1.0 is the goal, and
  * Lifeguard against the anti-patterns, where it should be many times faster.
  */
 export function ratioSections(summaries: ScenarioSummary[]): ChartSection[] {
@@ -32,7 +32,7 @@ export function ratioSections(summaries: ScenarioSummary[]): ChartSection[] {
       if (target.kind !== 'ratio' && target.kind !== 'bound') continue
       const against = target.kind === 'bound' ? 'pool size / query time' : target.of!
       const bar = { label: `${summary.name} ÷ ${against}`, value: target.value, target: target.atLeast }
-      if (target.kind === 'ratio' && target.of !== POOL) antiPatterns.push(bar)
+      if (target.kind === 'ratio' && (target.of === SINGLE || target.of === PER_REQUEST)) antiPatterns.push(bar)
       else ceiling.push(bar)
     }
   }
