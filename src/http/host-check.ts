@@ -71,14 +71,24 @@ function isLoopback(host: string): boolean {
  * first onRequest hook after CORS. Health endpoints obey it too, so a probe sends an allowed
  * Host (docs/security.md).
  */
+/** Distinct accepted Host values remembered; past this the set starts over. */
+const ACCEPTED_HOSTS_REMEMBERED = 64
+
 async function hostCheck(app: FastifyInstance, { config }: { config: Config }) {
   const rule = hostRule(config.ALLOWED_HOSTS, config.HOST)
   if (rule.any) return
-  app.addHook('onRequest', async (request, reply) => {
+  // Nearly every request names the same Host: the accepted header values are remembered as sent.
+  const accepted = new Set<string>()
+  app.addHook('onRequest', function checkHost(request, reply, done) {
     const host = request.headers.host
-    if (hostAllowed(rule, host)) return
+    if (host !== undefined && accepted.has(host)) return done()
+    if (hostAllowed(rule, host)) {
+      if (accepted.size >= ACCEPTED_HOSTS_REMEMBERED) accepted.clear()
+      accepted.add(host!)
+      return done()
+    }
     request.log.info({ host: host?.slice(0, 100) }, 'request refused: Host not allowed')
-    return sendProblem(reply, 'host-not-allowed', 'this server does not answer for the Host the request names')
+    sendProblem(reply, 'host-not-allowed', 'this server does not answer for the Host the request names')
   })
 }
 
