@@ -5,6 +5,7 @@ import type { Config } from '../config'
 import { ANONYMOUS, callerOfClaims } from './caller'
 import { AuthenticationError } from './errors'
 import { jwtOptions, KeySetUnavailableError } from './token-verification'
+import { VerifiedTokens } from './verified-tokens'
 
 export interface AuthenticationOptions {
   config: Config
@@ -41,27 +42,39 @@ async function authentication(app: FastifyInstance, { config }: AuthenticationOp
   }
   await app.register(fastifyJwt, jwtOptions(config, app.log))
   const rolesClaim = config.AUTH_ROLES_CLAIM
-  app.addHook('onRequest', async function authenticate(request: FastifyRequest) {
-    if (request.routeOptions.config.authentication === false) return
+  const verified = new VerifiedTokens(config.AUTH_CLOCK_SKEW_MS)
+  // A callback hook: a repeated token is answered from `verified` without a promise per request.
+  app.addHook('onRequest', function authenticate(request: FastifyRequest, _reply, done) {
+    if (request.routeOptions.config.authentication === false) return done()
     const header = request.headers.authorization
     if (header === undefined) {
       request.caller = ANONYMOUS
-      return
+      return done()
     }
-    if (!/^Bearer [^ ]+$/i.test(header)) {
-      throw new AuthenticationError('the Authorization header must be "Bearer <token>"', 'invalid_request')
+    if (!BEARER.test(header)) {
+      return done(new AuthenticationError('the Authorization header must be "Bearer <token>"', 'invalid_request'))
     }
-    let claims: Record<string, unknown>
-    try {
-      const verified = (await request.jwtVerify()) as Record<string, unknown> & { payload?: Record<string, unknown> }
-      claims = verified.payload !== undefined && verified.header !== undefined ? verified.payload : verified
-    } catch (err) {
-      if (err instanceof KeySetUnavailableError) throw err
-      throw new AuthenticationError(tokenRefusal(err as { code?: string }), 'invalid_token')
+    const token = header.slice(7)
+    const known = verified.get(token)
+    if (known !== undefined) {
+      request.caller = known
+      return done()
     }
-    request.caller = callerOfClaims(claims, rolesClaim)
+    request.jwtVerify().then(
+      (result) => {
+        const verifiedResult = result as Record<string, unknown> & { payload?: Record<string, unknown>; header?: unknown }
+        const claims = verifiedResult.payload !== undefined && verifiedResult.header !== undefined ? verifiedResult.payload : verifiedResult
+        request.caller = callerOfClaims(claims, rolesClaim)
+        verified.remember(token, request.caller, claims)
+        done()
+      },
+      (err: unknown) => done(err instanceof KeySetUnavailableError ? err : new AuthenticationError(tokenRefusal(err as { code?: string }), 'invalid_token'))
+    )
   })
 }
+
+/** `Bearer <token>`, case-blind in the scheme (RFC 9110 11.1), exactly one space, no empty token. */
+const BEARER = /^Bearer [^ ]+$/i
 
 /** What was wrong with the token, in words of our own: fast-jwt's messages may change and say too much. */
 function tokenRefusal(err: { code?: string }): string {

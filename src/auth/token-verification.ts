@@ -26,8 +26,7 @@ export class UnknownKeyError extends Error {
  * @fastify/jwt's options from configuration: the key (a shared secret from AUTH_JWT_SECRET or
  * AUTH_JWT_SECRET_FILE, or the public keys of AUTH_JWKS_URL), the algorithms that key allows,
  * issuer, audience and clock skew. Every token must carry `exp`: one without it would be valid
- * forever. fast-jwt's cache remembers verified tokens (bounded by their `exp`), so a client
- * sending the same token again costs a hash lookup, not a signature check.
+ * forever.
  */
 export function jwtOptions(config: Config, log: JwksLog): FastifyJWTOptions {
   const verify = {
@@ -35,8 +34,8 @@ export function jwtOptions(config: Config, log: JwksLog): FastifyJWTOptions {
     allowedAud: listOf(config.AUTH_JWT_AUDIENCE),
     clockTolerance: config.AUTH_CLOCK_SKEW_MS,
     requiredClaims: ['exp'],
-    cache: true,
-    errorCacheTTL: -1
+    // Repeated tokens are remembered by src/auth/verified-tokens.ts, in front of this verifier.
+    cache: false
   }
   if (config.AUTH_JWKS_URL) {
     const keys = new JwksKeys(config.AUTH_JWKS_URL, config.AUTH_JWKS_CACHE_MS, log)

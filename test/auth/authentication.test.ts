@@ -189,3 +189,20 @@ t.test('OpenAPI with AUTH_MODE=jwt: a bearer scheme, security per route from the
   t.notOk(plain.components.securitySchemes, 'AUTH_MODE=off: no scheme')
   t.notOk(plain.paths['/books'].post.security, 'and no security on routes')
 })
+
+t.test('a remembered token is not trusted past its exp: the same token is refused once it expires', async (t) => {
+  const app = await buildTestApp(t, { ...JWT, AUTH_CLOCK_SKEW_MS: 0 })
+  const headers = { authorization: `Bearer ${signToken({ sub: 'ed', roles: ['editor'], exp: nowSeconds() + 2 })}` }
+  const create = () => app.inject({ method: 'POST', url: '/authors', payload: editorBody, headers })
+  t.equal((await create()).statusCode, 201, 'verified')
+  t.equal((await create()).statusCode, 201, 'remembered')
+  const deadline = Date.now() + 6_000
+  let status = 201
+  while (status === 201 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    status = (await create()).statusCode
+  }
+  t.equal(status, 401, 'refused after exp, though it was remembered')
+  const refused = await create()
+  t.match(refused.headers['www-authenticate'], /the token has expired/)
+})
