@@ -27,27 +27,16 @@ t.test('SELECT SLEEP(10) under a 500 ms statement timeout is stopped by the serv
   t.match((await app.inject('/metrics')).body, /db_errors_total\{code="ER_STATEMENT_TIMEOUT"\} 1/)
 })
 
-t.test('the statement timeout is on by default: 15 s on every pooled session, and a longer statement is stopped', async (t) => {
-  // No override: what an operator gets without setting DB_STATEMENT_TIMEOUT_MS.
-  const app = await buildTestApp(t, { DB_POOL_SIZE: 1 })
+t.test('the statement timeout is on by default: 15 s on every pooled session', async (t) => {
+  // No override: what an operator gets without setting DB_STATEMENT_TIMEOUT_MS. That the server
+  // then stops a longer statement is the first test's (with 500 ms instead of a 15 s wait).
+  const app = await buildTestApp(t, { DB_POOL_SIZE: 2 })
   app.get('/test/session-limit', async () => app.db.query('SELECT @@SESSION.max_statement_time AS limitSeconds'))
-  app.get('/test/runaway', async () => app.db.query('SELECT SLEEP(30) AS slept'))
-  const database = app.db.options.database as string
-  const admin = await adminConnection()
-  t.teardown(() => admin.end())
   await app.ready()
-
-  const [{ limitSeconds }] = (await app.inject('/test/session-limit')).json()
-  t.equal(Number(limitSeconds), 15, "the app's own session has max_statement_time = 15")
-
-  const started = Date.now()
-  const response = await app.inject('/test/runaway')
-  const elapsed = Date.now() - started
-  t.equal(response.statusCode, 503)
-  t.match(response.json(), { type: /statement-timeout$/ })
-  t.ok(elapsed >= 14_500 && elapsed < 25_000, `stopped after about 15 s (${elapsed} ms), not 30 s`)
-  await sleep(50)
-  t.same(await runningStatements(admin, database), [], 'nothing is left running on the server')
-  t.match((await app.inject('/metrics')).body, /db_errors_total\{code="ER_STATEMENT_TIMEOUT"\} 1/, 'stopped by the server, not the client deadline')
+  for (let i = 0; i < 2; i++) {
+    const [{ limitSeconds }] = (await app.inject('/test/session-limit')).json()
+    t.equal(Number(limitSeconds), 15, "the app's own session has max_statement_time = 15")
+  }
+  t.equal(app.poolGuard.settings.statementDeadlineMs, 15_500, 'and the client-side deadline sits 500 ms above it')
   await assertPoolSettled(t, app)
 })
