@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config'
+import { isLoopbackHost } from '../listen-address'
 import { ANONYMOUS, callerOfClaims } from './caller'
 import { AuthenticationError } from './errors'
 import { jwtOptions, KeySetUnavailableError } from './token-verification'
@@ -32,7 +33,7 @@ async function authentication(app: FastifyInstance, { config }: AuthenticationOp
   app.decorateRequest('grant', null)
   app.decorate('authenticationEnforced', config.AUTH_MODE === 'jwt')
   if (config.AUTH_MODE === 'off') {
-    if (!isLoopback(config.HOST)) {
+    if (!isLoopbackHost(config.HOST)) {
       app.log.warn(
         { host: config.HOST, authMode: 'off' },
         'AUTHENTICATION IS OFF on a non-loopback address: anyone who can reach this port can read, change and delete every row. Set AUTH_MODE=jwt (docs/security.md).'
@@ -95,11 +96,6 @@ function tokenRefusal(err: { code?: string }): string {
     default:
       return 'the token could not be verified (signature, issuer, audience or required claims)'
   }
-}
-
-/** A listen address only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
 export default fp(authentication, { name: 'lifeguard-authentication', fastify: '5.x' })

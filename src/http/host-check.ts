@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
-import { isIPv4, isIPv6 } from 'node:net'
+import { isIPv6 } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config'
+import { isLoopbackHost } from '../listen-address'
 import { sendProblem } from './send-problem'
 
 /** The names a browser uses for this machine, the only ones a loopback-bound service answers by default. */
@@ -24,7 +25,7 @@ export interface HostRule {
 export function hostRule(allowedHosts: string | undefined, listenHost: string): HostRule {
   const entries =
     allowedHosts === undefined
-      ? isLoopback(listenHost)
+      ? isLoopbackHost(listenHost)
         ? LOOPBACK_HOSTS
         : ['*']
       : allowedHosts
@@ -55,13 +56,6 @@ export function hostAllowed(rule: HostRule, hostHeader: string | undefined): boo
   if (hostHeader === undefined || hostHeader === '') return false
   const host = normaliseHost(hostHeader)
   return rule.names.has(host) || rule.suffixes.some((suffix) => host === suffix || host.endsWith(`.${suffix}`))
-}
-
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase()
-  if (bare === 'localhost' || bare === '::1') return true
-  const v4 = bare.startsWith('::ffff:') ? bare.slice(7) : bare
-  return isIPv4(v4) && v4.startsWith('127.')
 }
 
 /**
