@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config'
+import { onceEvery } from './log-throttle'
 import { sendProblem } from './send-problem'
 
 /** At most one "connections dropped" warning per this long: a flood must not become a log flood. */
@@ -33,15 +34,11 @@ export function queryParameterCount(url: string): number {
 async function edgeLimits(app: FastifyInstance, { config }: { config: Config }) {
   if (config.HTTP_MAX_CONNECTIONS > 0) {
     app.server.maxConnections = config.HTTP_MAX_CONNECTIONS
-    let dropped = 0
-    let lastWarning = 0
+    const warningGate = onceEvery(DROP_WARNING_INTERVAL_MS)
     app.server.on('drop', () => {
-      dropped++
-      const now = Date.now()
-      if (now - lastWarning < DROP_WARNING_INTERVAL_MS) return
-      app.log.warn({ dropped, maxConnections: config.HTTP_MAX_CONNECTIONS }, 'connections refused: HTTP_MAX_CONNECTIONS reached')
-      lastWarning = now
-      dropped = 0
+      const heldBack = warningGate()
+      // `dropped`: this refusal and those held back since the last warning.
+      if (heldBack >= 0) app.log.warn({ dropped: heldBack + 1, maxConnections: config.HTTP_MAX_CONNECTIONS }, 'connections refused: HTTP_MAX_CONNECTIONS reached')
     })
   }
   const maxParameters = config.HTTP_MAX_QUERY_PARAMETERS
