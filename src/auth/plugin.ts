@@ -62,9 +62,9 @@ async function authentication(app: FastifyInstance, { config }: AuthenticationOp
       return done()
     }
     request.jwtVerify().then(
-      (result) => {
-        const verifiedResult = result as Record<string, unknown> & { payload?: Record<string, unknown>; header?: unknown }
-        const claims = verifiedResult.payload !== undefined && verifiedResult.header !== undefined ? verifiedResult.payload : verifiedResult
+      (payload) => {
+        // The verified claims: `decode.complete` (JWKS) shapes only what the key lookup sees.
+        const claims = payload as Record<string, unknown>
         request.caller = callerOfClaims(claims, rolesClaim)
         verified.remember(token, request.caller, claims)
         done()

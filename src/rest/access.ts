@@ -73,7 +73,7 @@ export function accessHook(model: ResourceModel, action: AccessAction): AccessHo
 }
 
 /** Refuses the fields a restricted caller may not read but named (in `fields=`, a filter or a sort). */
-export function refuseUnreadable(model: ResourceModel, grant: Grant, named: Iterable<RestField>): void {
+export function refuseForbiddenReads(model: ResourceModel, grant: Grant, named: Iterable<RestField>): void {
   if (grant.readable === model.readable) return
   for (const field of named) {
     if (!grant.readable.includes(field)) throw new AccessDeniedError(`your roles may not read ${model.name}.${field.name}`)
@@ -81,9 +81,10 @@ export function refuseUnreadable(model: ResourceModel, grant: Grant, named: Iter
 }
 
 /** Refuses body fields a restricted caller may not write, naming them all. */
-export function refuseUnwritable(model: ResourceModel, grant: Grant, sent: Iterable<{ field: { name: string } }>): void {
-  if (grant.writable === undefined) return
-  const refused = [...sent].map((each) => each.field).filter((field) => !grant.writable!.has(field as RestField))
+export function refuseForbiddenWrites(model: ResourceModel, grant: Grant, sent: readonly FieldValue[]): void {
+  const { writable } = grant
+  if (writable === undefined) return
+  const refused = sent.map((each) => each.field).filter((field) => !writable.has(field as RestField))
   if (refused.length > 0) throw new AccessDeniedError(`your roles may not write ${refused.map((field) => `${model.name}.${field.name}`).join(', ')}`)
 }
 

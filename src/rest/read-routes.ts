@@ -10,7 +10,7 @@ import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
 import type { RowSource } from './row-source'
 import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
-import { fullGrant, refuseUnreadable } from './access'
+import { fullGrant, refuseForbiddenReads } from './access'
 import { routeAccess } from './route-access'
 import type { RestField } from './resource-model'
 
@@ -53,7 +53,7 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
         let fields: readonly RestField[] | undefined
         if (request.query.fields !== undefined) {
           fields = parseFields(request.query.fields, model.readable)
-          refuseUnreadable(model, grant, fields)
+          refuseForbiddenReads(model, grant, fields)
         } else if (grant.readable !== model.readable) {
           fields = grant.readable
         }
@@ -98,7 +98,7 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
         const grant = request.grant ?? everything
         if (grant.readable !== model.readable) {
           // Filtering or sorting on a field reveals its values as surely as reading it.
-          refuseUnreadable(model, grant, [...(query.fields ?? []), ...query.filters.map((term) => term.field), ...query.sort.map((term) => term.field)])
+          refuseForbiddenReads(model, grant, [...(query.fields ?? []), ...query.filters.map((term) => term.field), ...query.sort.map((term) => term.field)])
           query.fields ??= grant.readable as RestField[]
         }
         // The owner rule is one more condition of the same SQL (so counts, paging and cursors follow it).

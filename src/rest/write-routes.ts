@@ -11,7 +11,7 @@ import type { ResourceReader } from './resource-reader'
 import { poolAccess, transactionAccess, type RowAccess } from './row-source'
 import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { MAX_IF_MATCH_TAGS, WriteStatements } from './write-sql'
-import { fullGrant, refuseUnwritable, stampOwner, type Grant, type OwnerScope } from './access'
+import { fullGrant, refuseForbiddenWrites, stampOwner, type Grant, type OwnerScope } from './access'
 import { routeAccess } from './route-access'
 
 type Body = Record<string, unknown>
@@ -132,7 +132,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
       async function create(request, reply) {
         const grant = request.grant ?? everything
         let values = bodyValues(request.body, model.creatable)
-        refuseUnwritable(model, grant, values)
+        refuseForbiddenWrites(model, grant, values)
         if (grant.owner) values = stampOwner(model, grant.owner, values)
         const access = insertReturnsRow && !events ? pooled : await transactionAccess(request, events)
         const entity = events?.assign(model.metadata.create(), values)
@@ -161,7 +161,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     const grant = request.grant ?? everything
     const { owner } = grant
     let values = bodyValues(request.body, model.updatable)
-    refuseUnwritable(model, grant, values)
+    refuseForbiddenWrites(model, grant, values)
     if (owner) values = stampOwner(model, owner, values, 'keep')
     const access = await transactionAccess(request, events)
     if (versions?.length === 0) return explainNothingWritten(reply, id, access, owner)
