@@ -148,10 +148,25 @@ function filterValueSchema(field: RestField, op: string): JsonSchema {
       return {
         type: 'string',
         maxLength: MAX_LIST_TEXT_LENGTH,
-        description: `comma-separated ${field.name} values (${op === 'in' ? 'IN' : 'NOT IN'}), each ${describeValue(field)}`
+        description: `comma-separated ${field.name} values (${op === 'in' ? 'IN' : 'NOT IN'}), each ${describeValue(field)}; \\, is a comma inside a value, \\\\ a backslash`
       }
     case 'like':
-      return { type: 'string', maxLength: 1_000, description: `SQL LIKE pattern on ${field.name} (% and _ are wildcards, \\ escapes)` }
+    case 'notLike':
+      return {
+        type: 'string',
+        maxLength: 1_000,
+        description: `SQL ${op === 'like' ? 'LIKE' : 'NOT LIKE'} pattern on ${field.name} (% and _ are wildcards, \\ escapes)`
+      }
+    case 'contains':
+    case 'startsWith':
+    case 'endsWith':
+      return { type: 'string', maxLength: 1_000, description: `${field.name} ${op} this text, matched literally (% and _ are plain characters)` }
+    case 'between':
+      return {
+        type: 'string',
+        maxLength: 2_000,
+        description: `low,high: ${field.name} BETWEEN low AND high (inclusive; low must not be above high), each ${describeValue(field)}`
+      }
     default:
       return { type: 'string', maxLength: 1_000, description: `${field.name} ${op}: ${describeValue(field)}` }
   }

@@ -1,7 +1,7 @@
 import { quoteIdentifier } from './naming'
 import { selectedAs } from './select-list'
 import { sortSignature, type KeyColumn } from './cursor'
-import type { FilterTerm, ListRequest } from './list-grammar'
+import { LITERAL_ESCAPE, type FilterTerm, type ListRequest } from './list-grammar'
 import type { ResourceModel, RestField } from './resource-model'
 import { rowMapperOf, type RowMapper } from './row-mapper'
 
@@ -127,6 +127,14 @@ function conditionOf(filter: FilterTerm): string {
       return `${column} <= ${value}`
     case 'like':
       return `${column} LIKE ?`
+    case 'notLike':
+      return `${column} NOT LIKE ?`
+    case 'contains':
+    case 'startsWith':
+    case 'endsWith':
+      return `${column} LIKE ? ESCAPE '${LITERAL_ESCAPE}'`
+    case 'between':
+      return `${column} BETWEEN ${value} AND ${value}`
     case 'in':
     case 'nin':
       return `${column} ${filter.op === 'in' ? 'IN' : 'NOT IN'} (${new Array(paddedLength((filter.value as unknown[]).length)).fill(value).join(', ')})`

@@ -2,7 +2,7 @@ import t from 'tap'
 import { buildSpecimenApp } from '../fixtures/specimen-app'
 import { answeredOf, SPECIMEN_CASES } from '../fixtures/specimen-cases'
 import { walkPages } from '../fixtures/paging'
-import { asQueryText, matches, orderedBy, UNORDERED_FIELDS } from '../support/json-oracle'
+import { asQueryText, compareField, matches, orderedBy, UNORDERED_FIELDS } from '../support/json-oracle'
 import { waitForIdlePool } from '../support/pool-state'
 
 // Issue 7 §1: filter ops per kind, and sort + keyset paging through every row exactly once, for
@@ -41,9 +41,15 @@ t.test('filters and keyset paging agree with a JS oracle for every column kind',
       for (const value of values) {
         let query: unknown = value
         if (op === 'in' || op === 'nin') query = [value, values[(values.indexOf(value) + 1) % values.length]]
-        if (op === 'like') query = `${String(value).slice(0, 2)}%`
-        const text = op === 'isNull' ? String(value) : op === 'in' || op === 'nin' ? (query as unknown[]).map(asQueryText).join(',') : asQueryText(query)
-        if (Array.isArray(value) && (op === 'in' || op === 'nin')) continue // a SET has no in/nin
+        if (op === 'like' || op === 'notLike') query = `${String(value).slice(0, 2)}%`
+        if (op === 'contains') query = String(value).slice(1, 3)
+        if (op === 'startsWith') query = String(value).slice(0, 2)
+        if (op === 'endsWith') query = String(value).slice(-2)
+        if (op === 'between') query = [value, ...values.filter((other) => compareField(field, other, value) >= 0).slice(-1)]
+        const listed = op === 'in' || op === 'nin' || op === 'between'
+        // `\,` is a comma inside one in/nin value (a between bound is never text with a comma here)
+        const text = op === 'isNull' ? String(value) : listed ? (query as unknown[]).map((item) => asQueryText(item).replace(/[\\,]/g, '\\$&')).join(',') : asQueryText(query)
+        if (Array.isArray(value) && listed) continue // a SET has no in/nin/between
         const url = `/specimens?where.${field}.${op}=${encodeURIComponent(text)}&limit=100&fields=id`
         const response = await app.inject(url)
         if (response.statusCode !== 200) {

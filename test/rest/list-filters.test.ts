@@ -22,7 +22,10 @@ t.test('list filters, fields, totalCount and what is refused', async (t) => {
     { title: 'Use of Weapons', isbn: 'b05', price: 7.5, stock: 12, authorId: authorIds[1] },
     { title: "Excession's Sea", isbn: 'b06', price: 20, stock: 1, authorId: authorIds[1] },
     { title: 'Dawn', isbn: 'b07', price: 8.75, stock: 3, authorId: authorIds[2] },
-    { title: 'Kindred', isbn: 'b08', price: 11, stock: 0, authorId: authorIds[2] }
+    { title: 'Kindred', isbn: 'b08', price: 11, stock: 0, authorId: authorIds[2] },
+    // Wildcards and commas in the text, for contains/startsWith/endsWith and escaped in-lists.
+    { title: '50% Off_Sale, Vol. 1', isbn: 'b09', price: 5, stock: 2, authorId: authorIds[2] },
+    { title: '500 Offers!', isbn: 'b10', price: 6, stock: 2, authorId: authorIds[2] }
   ]
   const bookIds = await seedBooks(app, books)
   const seeded = books.map((book, index) => ({ ...book, id: bookIds[index] }))
@@ -53,6 +56,43 @@ t.test('list filters, fields, totalCount and what is refused', async (t) => {
     ]
     for (const [params, expected] of cases) {
       t.same(await listIds(`/books?${qs(params)}`), expected, qs(params))
+    }
+  })
+
+  await t.test('string patterns, inclusive ranges and lists with commas', async (t) => {
+    const cases: Array<[Record<string, string | number>, number[]]> = [
+      [{ 'where.title.contains': '50%' }, idsWhere((b) => b.title.includes('50%'))],
+      [{ 'where.title.contains': 'f_S' }, idsWhere((b) => b.title.includes('f_S'))],
+      [{ 'where.title.contains': 's!' }, idsWhere((b) => b.title.toLowerCase().includes('s!'))],
+      [{ 'where.title.contains': 'SEA' }, idsWhere((b) => /sea/i.test(b.title))],
+      [{ 'where.title.startsWith': '50' }, idsWhere((b) => b.title.startsWith('50'))],
+      [{ 'where.title.startsWith': '50%' }, idsWhere((b) => b.title.startsWith('50%'))],
+      [{ 'where.title.endsWith': 'Sea' }, idsWhere((b) => /sea$/i.test(b.title))],
+      [{ 'where.title.notLike': 'The %' }, idsWhere((b) => !b.title.startsWith('The '))],
+      [{ 'where.title.notLike': '50_%' }, idsWhere((b) => !/^50./.test(b.title))],
+      [{ 'where.price.between': '9.99,12.5' }, idsWhere((b) => b.price >= 9.99 && b.price <= 12.5)],
+      [{ 'where.price.between': '10,10' }, idsWhere((b) => b.price === 10)],
+      [{ 'where.stock.between': '1,3', 'where.price.lt': 13 }, idsWhere((b) => b.stock >= 1 && b.stock <= 3 && b.price < 13)],
+      [{ 'where.title.in': '50% Off_Sale\\, Vol. 1,Dawn' }, idsWhere((b) => ['50% Off_Sale, Vol. 1', 'Dawn'].includes(b.title))],
+      [{ 'where.title.nin': '50% Off_Sale\\, Vol. 1' }, idsWhere((b) => b.title !== '50% Off_Sale, Vol. 1')],
+      [{ 'where.title.in': '50% Off_Sale, Vol. 1' }, []]
+    ]
+    for (const [params, expected] of cases) {
+      t.same(await listIds(`/books?${qs(params)}`), expected, qs(params))
+    }
+    t.ok(idsWhere((b) => b.title.includes('50%')).length === 1, 'contains=50% matches the literal, not "50" then anything')
+    const past = new Date(Date.now() - 3_600_000).toISOString()
+    const future = new Date(Date.now() + 3_600_000).toISOString()
+    t.same(await listIds(`/books?${qs({ 'where.createdAt.between': `${past},${future}` })}`), bookIds, 'dates between, inclusive')
+    for (const [url, message] of [
+      ['/books?where.price.between=12,10', /low bound "12" is above high bound "10"/],
+      ['/books?where.price.between=10', /two values/],
+      ['/books?where.price.between=1,2,3', /two values/],
+      ['/books?where.price.between=1,x', /not a decimal/],
+      [`/books?${qs({ 'where.createdAt.between': `${future},${past}` })}`, /is above high bound/]
+    ] as const) {
+      const body = problemOf(t, await app.inject(url), 400)
+      t.match(body.errors?.[0]?.message, message, url)
     }
   })
 
@@ -135,7 +175,9 @@ t.test('list filters, fields, totalCount and what is refused', async (t) => {
       `/books?${qs({ 'where.title.eq': "' OR '1'='1" })}`,
       `/books?${qs({ 'where.title.like': "%'; DROP TABLE books; --" })}`,
       `/books?${qs({ 'where.title.in': "Dawn') OR ('1'='1" })}`,
-      `/authors?${qs({ 'where.name.neq': '`; DELETE FROM authors; --' })}`
+      `/authors?${qs({ 'where.name.neq': '`; DELETE FROM authors; --' })}`,
+      `/books?${qs({ 'where.title.contains': "' ESCAPE '' OR 1=1; --" })}`,
+      `/books?${qs({ 'where.title.startsWith': "!%' OR '1'='1" })}`
     ]
     for (const url of harmless) {
       const response = await app.inject(url)
@@ -146,6 +188,8 @@ t.test('list filters, fields, totalCount and what is refused', async (t) => {
     const rejected = [
       `/books?${qs({ 'where.id.in': '1) OR (1=1' })}`,
       `/books?${qs({ 'where.id.eq': '1 OR 1=1' })}`,
+      `/books?${qs({ 'where.price.between': '1 OR 1=1,2' })}`,
+      `/books?${qs({ 'where.price.between': '1,2) OR (1=1' })}`,
       `/books?${qs({ 'orderby.title;DROP TABLE books': 'asc' })}`,
       `/books?${qs({ 'orderby.(SELECT 1)': 'asc' })}`,
       `/books?${qs({ 'orderby.title': 'asc; DROP TABLE books' })}`,

@@ -73,9 +73,9 @@ t.test('metadata -> resource model and JSON Schemas (no database)', async (t) =>
   t.equal(book.primary.name, 'id')
   t.equal(book.version?.name, 'version')
   t.same([...order.operations].sort(), ['get', 'list', 'update'])
-  t.same(book.filterable.find((f) => f.name === 'price')?.ops, ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin'])
-  t.ok(book.filterable.find((f) => f.name === 'title')?.ops.includes('like'))
-  t.same(book.filterable.find((f) => f.name === 'createdAt')?.ops, ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin'])
+  t.same(book.filterable.find((f) => f.name === 'price')?.ops, ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'between'])
+  t.same(book.filterable.find((f) => f.name === 'title')?.ops, ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'like', 'notLike', 'contains', 'startsWith', 'endsWith'])
+  t.same(book.filterable.find((f) => f.name === 'createdAt')?.ops, ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'between'])
   t.ok(author.filterable.find((f) => f.name === 'bio')?.ops.includes('isNull'), 'nullable columns get isNull')
 
   const entity = entitySchema(book) as { properties: Record<string, any> }

@@ -114,8 +114,20 @@ export function matches(field: string, op: string, cell: unknown, value: unknown
       return (value as unknown[]).some((item) => compare(item) === 0)
     case 'nin':
       return (value as unknown[]).every((item) => compare(item) !== 0)
+    case 'between': {
+      const [low, high] = value as unknown[]
+      return compare(low) >= 0 && compare(high) <= 0
+    }
     case 'like':
       return likePattern(value as string).test(String(cell))
+    case 'notLike':
+      return !likePattern(value as string).test(String(cell))
+    case 'contains':
+      return String(cell).toLowerCase().includes(String(value).toLowerCase())
+    case 'startsWith':
+      return String(cell).toLowerCase().startsWith(String(value).toLowerCase())
+    case 'endsWith':
+      return String(cell).toLowerCase().endsWith(String(value).toLowerCase())
     default:
       throw new Error(`unknown op ${op}`)
   }

@@ -4,7 +4,22 @@
  * way into INSERT/UPDATE, a query-string filter on its way to a bound `?`, a row value on its
  * way into a response, a sort value in and out of a keyset cursor. Nothing else converts.
  */
-export type FilterOp = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'nin' | 'like' | 'isNull'
+export type FilterOp =
+  | 'eq'
+  | 'neq'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
+  | 'in'
+  | 'nin'
+  | 'between'
+  | 'like'
+  | 'notLike'
+  | 'contains'
+  | 'startsWith'
+  | 'endsWith'
+  | 'isNull'
 
 export type JsonSchema = Record<string, unknown>
 
@@ -62,6 +77,12 @@ export interface ColumnCodec {
 }
 
 export const ORDERED_OPS: readonly FilterOp[] = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'nin']
+/** Numbers and dates: the ordered ops and an inclusive range. */
+export const RANGE_OPS: readonly FilterOp[] = [...ORDERED_OPS, 'between']
+/** Ops whose value is a LIKE pattern (`like`, `notLike`) or a literal the pattern is made from. */
+export const PATTERN_OPS: readonly FilterOp[] = ['like', 'notLike', 'contains', 'startsWith', 'endsWith']
+/** Strings: ordered (by the collation) and matched by patterns. */
+export const TEXT_OPS: readonly FilterOp[] = [...ORDERED_OPS, ...PATTERN_OPS]
 export const EQUALITY_OPS: readonly FilterOp[] = ['eq', 'neq', 'in', 'nin']
 export const NO_OPS: readonly FilterOp[] = []
 

@@ -1,4 +1,4 @@
-import { INTEGER_TEXT, ORDERED_OPS, plainCodec, type ColumnCodec } from './codec'
+import { INTEGER_TEXT, RANGE_OPS, plainCodec, type ColumnCodec } from './codec'
 
 /** Signed ranges by MySQL integer type; unsigned ones run from 0 to 2 × max + 1. */
 const SIGNED_RANGES: Record<string, [number, number]> = {
@@ -29,7 +29,7 @@ function rangedInteger(kind: 'integer' | 'year', minimum: number, maximum: numbe
   return plainCodec({
     kind,
     schema: { type: 'integer', minimum, maximum },
-    ops: ORDERED_OPS,
+    ops: RANGE_OPS,
     sortable: true,
     problemWith,
     parseText: (text) => (INTEGER_TEXT.test(text) ? Number(text) : undefined)
@@ -57,7 +57,7 @@ export function bigintCodec(unsigned: boolean): ColumnCodec {
   return plainCodec({
     kind: 'bigint',
     schema: { type: 'string', pattern: unsigned ? '^[0-9]{1,20}$' : '^-?[0-9]{1,19}$', description: 'a 64-bit integer, as a string' },
-    ops: ORDERED_OPS,
+    ops: RANGE_OPS,
     sortable: true,
     problemWith,
     // Canonical form: `007` and `-0` name the same number as `7` and `0`.

@@ -1,4 +1,4 @@
-import { IDENTITY, ORDERED_OPS, type ColumnCodec } from './codec'
+import { IDENTITY, RANGE_OPS, type ColumnCodec } from './codec'
 
 /** MySQL's default DECIMAL is DECIMAL(10,0). */
 const DEFAULT_PRECISION = 10
@@ -40,7 +40,7 @@ export function decimalCodec(precision: number | undefined, scale: number | unde
     // MariaDB compares a DECIMAL with a text parameter exactly in `=` and `<`, but as a double in
     // `IN (...)`; a DECIMAL constant of the column's own type is exact everywhere.
     placeholder: `CAST(? AS DECIMAL(${p},${s}))`,
-    ops: ORDERED_OPS,
+    ops: RANGE_OPS,
     sortable: true,
     // Both JSON forms are checked the same way: a transformer's to() may hand either to the column.
     problemWith: (value) => {
@@ -98,7 +98,7 @@ export function floatCodec(single: boolean): ColumnCodec {
   return {
     kind: 'float',
     schema: single ? { type: 'number', format: 'float', minimum: -FLOAT_MAX, maximum: FLOAT_MAX } : { type: 'number', format: 'double' },
-    ops: ORDERED_OPS,
+    ops: RANGE_OPS,
     sortable: true,
     problemWith,
     toDatabase: (value) => toStored(value as number),

@@ -1,4 +1,4 @@
-import { EQUALITY_OPS, IDENTITY, NO_OPS, ORDERED_OPS, plainCodec, unicodeProblem, type ColumnCodec } from './codec'
+import { EQUALITY_OPS, IDENTITY, NO_OPS, TEXT_OPS, plainCodec, unicodeProblem, type ColumnCodec } from './codec'
 
 /** Longest `like` pattern or string filter accepted from a query string. */
 const MAX_FILTER_TEXT = 1_000
@@ -25,7 +25,7 @@ export function stringCodec(type: 'char' | 'varchar', length: number | undefined
   return plainCodec({
     kind: 'string',
     schema: { type: 'string', maxLength },
-    ops: [...ORDERED_OPS, 'like'],
+    ops: TEXT_OPS,
     sortable: true,
     problemWith,
     parseText: (text) => (text.length <= MAX_FILTER_TEXT ? text : undefined)
@@ -51,7 +51,7 @@ export function textCodec(type: string, charset: string | undefined): ColumnCode
   return plainCodec({
     kind: 'text',
     schema: { type: 'string', maxLength: maxBytes, description: `${type}: at most ${maxBytes} bytes of UTF-8` },
-    ops: [...ORDERED_OPS, 'like'],
+    ops: TEXT_OPS,
     sortable: false,
     problemWith: (value) => {
       if (typeof value !== 'string') return 'must be a string'

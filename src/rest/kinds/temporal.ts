@@ -1,4 +1,4 @@
-import { ORDERED_OPS, type ColumnCodec } from './codec'
+import { RANGE_OPS, type ColumnCodec } from './codec'
 
 /**
  * DATE, TIME, DATETIME and TIMESTAMP, exactly. Values are bound as UTC text; every session
@@ -84,7 +84,7 @@ export function dateTimeCodec(precision: number | undefined, timestamp: boolean)
   return {
     kind: 'datetime',
     schema: { type: 'string', format: 'date-time', description: `${typeName}, answered in UTC with ${digits} fractional digits` },
-    ops: ORDERED_OPS,
+    ops: RANGE_OPS,
     sortable: true,
     ...(digits > 3 && { readExpression: (column: string) => `DATE_FORMAT(${column}, '%Y-%m-%d %H:%i:%s.%f')` }),
     problemWith,
@@ -139,7 +139,7 @@ export function dateCodec(): ColumnCodec {
   return {
     kind: 'date',
     schema: { type: 'string', format: 'date' },
-    ops: ORDERED_OPS,
+    ops: RANGE_OPS,
     sortable: true,
     problemWith,
     toDatabase: (value) => value,
@@ -183,7 +183,7 @@ export function timeCodec(precision: number | undefined): ColumnCodec {
   return {
     kind: 'time',
     schema: { type: 'string', pattern: TIME_TEXT.source, description: `time(${digits}): [-]HH:MM:SS${digits ? '.' + 'f'.repeat(digits) : ''}` },
-    ops: ORDERED_OPS,
+    ops: RANGE_OPS,
     sortable: true,
     problemWith,
     toDatabase: (value) => canonical(value as string),

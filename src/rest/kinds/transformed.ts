@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer'
 import type { Driver } from 'typeorm'
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata'
 import { ApplyValueTransformers } from 'typeorm/util/ApplyValueTransformers'
-import { DECIMAL_NUMBER_TEXT, NO_OPS, type ColumnCodec, type JsonSchema } from './codec'
+import { DECIMAL_NUMBER_TEXT, NO_OPS, PATTERN_OPS, type ColumnCodec, type JsonSchema } from './codec'
 import { parseDateTime } from './temporal'
 import { asTypeOrmReads } from './typeorm-reads'
 
@@ -33,7 +33,7 @@ export function transformedCodec(base: ColumnCodec, column: ColumnMetadata, driv
   return {
     kind: base.kind,
     schema: schemaFor(type, base),
-    ops: scalar ? (type === 'string' ? base.ops : base.ops.filter((op) => op !== 'like')) : NO_OPS,
+    ops: scalar ? (type === 'string' ? base.ops : base.ops.filter((op) => !PATTERN_OPS.includes(op))) : NO_OPS,
     sortable: base.sortable,
     placeholder: base.placeholder,
     readExpression: base.readExpression,
