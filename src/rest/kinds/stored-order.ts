@@ -15,7 +15,8 @@ export function compareStored(kind: ColumnKind, a: unknown, b: unknown): number 
       return compareDecimalText(timeSeconds(a as string), timeSeconds(b as string))
     case 'date':
     case 'datetime':
-      // Canonical text of one column is fixed-width (`YYYY-MM-DD HH:MM:SS.ffffff`): text order is time order.
+      // Canonical UTC text (`YYYY-MM-DD HH:MM:SS[.f]`): fixed-width up to the fraction, and fractions
+      // of any length order as text, so text order is time order.
       return a === b ? 0 : (a as string) < (b as string) ? -1 : 1
     default:
       return Math.sign(Number(a) - Number(b))
