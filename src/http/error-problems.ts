@@ -115,7 +115,7 @@ export function fieldErrors(context: string | undefined, validation: AjvError[])
 function messageOf(error: AjvError): string {
   const params = error.params ?? {}
   if (typeof params.additionalProperty === 'string') {
-    // A schema may say what is allowed instead, by key prefix (the list grammar does: src/rest/json-schemas.ts).
+    // A schema may say what is allowed instead, by key prefix (the list grammar does: src/rest/list/grammar.ts).
     const hints = error.parentSchema?.['x-hints'] ?? {}
     const prefix = Object.keys(hints)
       .filter((candidate) => params.additionalProperty!.toString().startsWith(candidate))

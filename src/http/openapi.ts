@@ -45,16 +45,62 @@ async function openapi(app: FastifyInstance) {
       })
     },
     transform: ({ schema, url, route }) => {
+      if (!schema) return { schema, url }
+      const documented = withQueryFamilies(schema as JsonObject)
       // One route with several methods becomes several operations sharing this schema: one
       // operationId for all of them would be a duplicate, so such a route keeps none.
-      if (!schema || schema.operationId !== undefined || typeof route.method !== 'string') return { schema, url }
-      return { schema: { ...schema, operationId: defaultOperationId(route.method, url) }, url }
+      if (documented.operationId !== undefined || typeof route.method !== 'string') return { schema: documented, url }
+      return { schema: { ...documented, operationId: defaultOperationId(route.method, url) }, url }
     },
     // Only the `openapi` branch runs: this plugin never asks @fastify/swagger for Swagger 2.
     transformObject: (document) => ('openapiObject' in document ? toOpenApi30(document.openapiObject) : document.swaggerObject)
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+}
+
+interface QueryFamily {
+  name: string
+  spelling: string
+  description: string
+  keys: string[]
+  patterns: string[]
+  example: Record<string, string>
+}
+
+/**
+ * A querystring schema that groups its keys into families (`x-families`: the list grammar,
+ * src/rest/list/grammar.ts) is documented as one parameter per family instead of one per key:
+ * a list with dozens of `where.<field>.<op>` keys is a handful of parameters, and a family
+ * whose keys carry a free part (`where.or.<label>...`) can be documented at all. A family of
+ * several keys is an object parameter in form style, exploded — OpenAPI's way to say that
+ * each of its properties is a key of the query string; the key patterns it accepts beyond its
+ * listed properties are in `x-key-patterns` (OpenAPI 3.0 has no patternProperties).
+ */
+function withQueryFamilies(schema: JsonObject): JsonObject {
+  const querystring = schema.querystring as JsonObject | undefined
+  const families = querystring?.['x-families'] as QueryFamily[] | undefined
+  if (!querystring || !families) return schema
+  const properties: Record<string, JsonObject> = querystring.properties ?? {}
+  const patternProperties: Record<string, JsonObject> = querystring.patternProperties ?? {}
+  const parameters: Record<string, JsonObject> = {}
+  for (const family of families) {
+    if (family.keys.length === 1 && family.keys[0] === family.name && family.patterns.length === 0) {
+      parameters[family.name] = properties[family.name]
+      continue
+    }
+    const members = Object.fromEntries(family.keys.map((key) => [key, properties[key]]))
+    const patterns = Object.fromEntries(family.patterns.map((pattern) => [pattern, patternProperties[pattern]]))
+    parameters[family.name] = {
+      type: 'object',
+      description: `${family.spelling}: ${family.description}`,
+      properties: members,
+      additionalProperties: family.patterns.length > 0 ? { type: 'string' } : false,
+      ...(family.patterns.length > 0 && { 'x-key-patterns': patterns }),
+      example: family.example
+    }
+  }
+  return { ...schema, querystring: { type: 'object', style: 'form', explode: true, properties: parameters } }
 }
 
 /**

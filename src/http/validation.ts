@@ -40,13 +40,15 @@ export function partAwareValidators(): NonNullable<ValidatorFactory> {
 }
 
 /**
- * Also registers `x-hints`. ajv-formats' date-time accepts a leap second (23:59:60, which MariaDB cannot store) and any
+ * Also registers `x-hints` and `x-families`. ajv-formats' date-time accepts a leap second (23:59:60, which MariaDB cannot store) and any
  * offset up to ±23:59; Lifeguard's is the one its DATETIME columns use (src/rest/kinds/temporal.ts).
  */
 function strictDateTime(ajv: Ajv): void {
   ajv.addFormat('date-time', { type: 'string', validate: (text: string) => typeof parseDateTime(text) !== 'string' })
   // Hints for error messages (what is allowed instead of an unknown key); they validate nothing.
   ajv.addKeyword({ keyword: 'x-hints', schemaType: 'object' })
+  // How a query string's keys group into documented parameters (src/http/openapi.ts); validates nothing.
+  ajv.addKeyword({ keyword: 'x-families', schemaType: 'array' })
 }
 
 /** Wraps a query/params/headers validator so numeric properties must be plain decimal text first. */

@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import type { JsonSchema } from './kinds'
-import { offsetSchema } from './json-schemas'
-import { refuseDeepOffset } from './list-grammar'
+import { offsetSchema } from './list/value-schemas'
+import { refuseDeepOffset } from './list/parse'
 
 export interface OffsetBoundOptions {
   /** REST_MAX_OFFSET; 0 = no bound. */

@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError } from '../http/errors'
-import { decodeCursor, encodeCursor } from './cursor'
 import { parseId } from './ids'
-import { listKeyTable, parseFields, parseListQuery } from './list-grammar'
-import { afterCursorQuery, filterValues, ListPlanner } from './list-sql'
-import { getQuerySchema, listQuerySchema, listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
+import { listGrammarOf } from './list/grammar'
+import { conditionsOf, parseFields, parseListQuery } from './list/parse'
+import { ListPlanner } from './list/plan'
+import { listStatements, runList } from './list/execute'
+import { cutPage, nextPageUrl } from './list/map'
+import { getQuerySchema, listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
 import { noneMatchHits } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
@@ -71,8 +73,8 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
   }
 
   if (model.operations.has('list')) {
+    const grammar = listGrammarOf(model)
     const planner = new ListPlanner(model)
-    const keyTable = listKeyTable(model)
     const access = routeAccess(app, model, 'list')
     app.get(
       model.path,
@@ -81,8 +83,8 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
         schema: {
           ...access.security,
           tags: [model.name],
-          summary: `List ${model.name} rows: where.<field>.<op>, orderby.<field>, limit, offset, fields, totalCount, cursor`,
-          querystring: listQuerySchema(model),
+          summary: `List ${model.name} rows: ${grammar.families.map((family) => family.spelling).join(', ')}`,
+          querystring: grammar.querySchema,
           response: {
             200: {
               ...listResponseSchema(model),
@@ -93,56 +95,27 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           }
         }
       },
+      // parse -> plan -> execute -> map (src/rest/list/), each once.
       async function list(request: ListRequestOf, reply: FastifyReply) {
-        const query = parseListQuery(keyTable, model.readable, request.query)
+        const query = parseListQuery(grammar, model.readable, request.query)
         const grant = request.grant ?? everything
         if (grant.readable !== model.readable) {
           // Filtering or sorting on a field reveals its values as surely as reading it.
-          refuseForbiddenReads(model, grant, [...(query.fields ?? []), ...query.filters.map((term) => term.field), ...query.sort.map((term) => term.field)])
+          refuseForbiddenReads(model, grant, [...(query.fields ?? []), ...conditionsOf(query).map((term) => term.field), ...query.sort.map((term) => term.field)])
           query.fields ??= grant.readable as RestField[]
         }
         // The owner rule is one more condition of the same SQL (so counts, paging and cursors follow it).
-        if (grant.owner) query.filters.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject })
+        if (grant.owner) query.where.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject, negated: false })
         const plan = planner.planFor(query)
-        const values = filterValues(model, query)
-        let sql = plan.sql
-        let keysetValues: unknown[] = []
-        if (query.cursor !== undefined) {
-          const after = afterCursorQuery(plan, decodeCursor(plan.keys, plan.signature, query.cursor))
-          sql = after.sql
-          keysetValues = after.values
-        }
-        // One row more than asked tells whether a next page exists without a second query.
-        // LIMIT/OFFSET are bound as text: MySQL 8 refuses the DOUBLE mysql2 sends for a JS number there.
-        const pageValues = [...values, ...keysetValues, String(query.limit + 1), String(query.offset)]
+        const statements = listStatements(model, plan, query)
         return source.read(async (access) => {
-          const [rows, count] = await Promise.all([
-            access.run(sql, pageValues),
-            query.totalCount ? access.run<{ total: number | string }>(plan.countSql, values) : undefined
-          ])
-          if (count !== undefined) reply.header('x-total-count', String(count[0].total))
-          if (rows.length > query.limit) {
-            rows.length = query.limit
-            // The cursor holds raw values, so it is taken before the rows are turned into JSON.
-            const cursor = encodeCursor(plan.keys, plan.signature, rows[rows.length - 1])
-            reply.header('link', `<${nextPageUrl(request.url, cursor)}>; rel="next"`)
-          }
+          const { rows, total } = await runList(access, statements)
+          if (total !== undefined) reply.header('x-total-count', total)
+          const cursor = cutPage(rows, query.limit, plan)
+          if (cursor !== undefined) reply.header('link', `<${nextPageUrl(request.url, cursor)}>; rel="next"`)
           return access.json(rows, plan.fields, plan.mapRows)
         })
       }
     )
   }
-}
-
-/** The same list URL with the position moved to `cursor` (an offset only applies to a first page). */
-export function nextPageUrl(url: string, cursor: string): string {
-  const queryStart = url.indexOf('?')
-  const path = queryStart === -1 ? url : url.slice(0, queryStart)
-  const kept = queryStart === -1 ? [] : url.slice(queryStart + 1).split('&').filter(keepInNextPage)
-  kept.push(`cursor=${cursor}`)
-  return `${path}?${kept.join('&')}`
-}
-
-function keepInNextPage(pair: string): boolean {
-  return pair !== '' && !pair.startsWith('cursor=') && !pair.startsWith('offset=')
 }

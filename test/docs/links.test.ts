@@ -24,7 +24,9 @@ const ALLOWED_MISSING = new Map<string, string>([
   ['entities/Review.ts', 'the example entity the how-to tells the reader to create'],
   // Git-ignored: `npm run bench` creates it (build output, default results folder).
   ['bench/.tmp', 'created by `npm run bench`, git-ignored'],
-  ['bench/.tmp/results', 'created by `npm run bench`, git-ignored']
+  ['bench/.tmp/results', 'created by `npm run bench`, git-ignored'],
+  // A recorded profile names the files of the commit it was taken at; the next `npm run bench -- --publish` replaces it.
+  ['src/rest/list-grammar.ts', 'docs/bench/profile.md was recorded at 88e01d3, before the list code moved to src/rest/list/']
 ])
 
 /**

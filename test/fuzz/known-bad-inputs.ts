@@ -92,6 +92,7 @@ function idCases(keyed: Operation[]): KnownBadCase[] {
 /** Query parameters that take (or filter a field of) the given kind, per the document. */
 function queryParamsOf(operation: Operation, accepts: (schema: JsonSchema) => boolean) {
   return operation.queryParams.filter((param) => {
+    if (param.namePattern !== undefined) return false // a pattern, not a key a URL can name as it is
     const field = fieldOfParam(operation, param)
     return accepts(param.schema) || (field !== undefined && accepts(field))
   })

@@ -11,6 +11,8 @@ export interface OperationParam {
   required: boolean
   schema: JsonSchema
   description?: string
+  /** A key of a family whose keys carry a free part: generated from this regex instead of `name`. */
+  namePattern?: string
 }
 
 export interface Operation {
@@ -45,7 +47,7 @@ export function operationsOf(doc: JsonSchema): Operation[] {
         method: method.toUpperCase(),
         path,
         pathParams: all.filter((param) => param.in === 'path'),
-        queryParams: all.filter((param) => param.in === 'query'),
+        queryParams: all.filter((param) => param.in === 'query').flatMap(queryKeysOf),
         headerParams: all.filter((param) => param.in === 'header'),
         body: content
           ? {
@@ -59,6 +61,24 @@ export function operationsOf(doc: JsonSchema): Operation[] {
     }
   }
   return operations
+}
+
+/**
+ * An object parameter in exploded form style is a family of query keys (the list grammar's
+ * `where`, `where.or`, ...): each of its properties is a key, and each of its
+ * `x-key-patterns` stands for every key the pattern matches.
+ */
+function queryKeysOf(param: OperationParam): OperationParam[] {
+  if (param.schema.type !== 'object' || (param as JsonSchema).explode !== true) return [param]
+  const keys = Object.entries<JsonSchema>(param.schema.properties ?? {}).map(([name, schema]) => ({ name, in: param.in, required: false, schema }))
+  const patterns = Object.entries<JsonSchema>(param.schema['x-key-patterns'] ?? {}).map(([pattern, schema]) => ({
+    name: `${param.name}.*`,
+    in: param.in,
+    required: false,
+    schema,
+    namePattern: pattern
+  }))
+  return [...keys, ...patterns]
 }
 
 function resultFieldsOf(responses: Record<string, JsonSchema>): Record<string, JsonSchema> {

@@ -55,7 +55,12 @@ function declaredPairs(operation: Operation, context: RequestContext): fc.Arbitr
   const pick = fc.constantFrom(...families.values()).chain((members) => fc.constantFrom(...members))
   return fc
     .uniqueArray(pick, { maxLength: 4, selector: (param) => param.name })
-    .chain((params) => fc.tuple(...params.map((param) => queryValue(operation, param, context).map((value): Pair => [percentEncode(param.name), value]))))
+    .chain((params) => fc.tuple(...params.map((param) => fc.tuple(keyOf(param), queryValue(operation, param, context)).map(([key, value]): Pair => [percentEncode(key), value]))))
+}
+
+/** A declared key, or one its family's pattern matches (`where.or.<label>.<field>.<op>`). */
+function keyOf(param: OperationParam): fc.Arbitrary<string> {
+  return param.namePattern === undefined ? fc.constant(param.name) : fc.stringMatching(new RegExp(param.namePattern))
 }
 
 /** The same key twice (`limit=5&limit=7`): parsers disagree on whether that is a list, the first, or the last. */

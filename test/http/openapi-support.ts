@@ -38,6 +38,16 @@ export function responseHeader(response: Json | undefined, name: string): Json |
   return key === undefined ? undefined : response!.headers[key]
 }
 
+/**
+ * The query keys an operation lists: a plain parameter is one key; an object parameter in
+ * exploded form style (a family of the list grammar) is one key per property.
+ */
+export function queryKeysOf(operation: Json): string[] {
+  return (operation.parameters ?? [])
+    .filter((parameter: Json) => parameter.in === 'query')
+    .flatMap((parameter: Json) => (parameter.schema?.type === 'object' && parameter.explode === true ? Object.keys(parameter.schema.properties ?? {}) : [parameter.name]))
+}
+
 export function headerParameter(operation: Json, name: string): Json | undefined {
   return (operation.parameters ?? []).find(
     (parameter: Json) => parameter.in === 'header' && String(parameter.name).toLowerCase() === name.toLowerCase()

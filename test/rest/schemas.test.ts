@@ -3,10 +3,11 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn
 import { Author, Book, Order } from '../../entities'
 import { RestResource } from '../../src/rest/resource'
 import { buildResourceModel } from '../../src/rest/resource-model'
-import { createBodySchema, entitySchema, listQuerySchema, patchBodySchema, paramsSchema, replaceBodySchema } from '../../src/rest/json-schemas'
+import { createBodySchema, entitySchema, patchBodySchema, paramsSchema, replaceBodySchema } from '../../src/rest/json-schemas'
+import { listGrammarOf } from '../../src/rest/list/grammar'
 import { resourcePath } from '../../src/rest/naming'
 import { ifMatchVersions, noneMatchHits } from '../../src/rest/preconditions'
-import { nextPageUrl } from '../../src/rest/read-routes'
+import { nextPageUrl } from '../../src/rest/list/map'
 import { metadataOf } from '../fixtures/metadata'
 
 @Entity('typos')
@@ -14,6 +15,13 @@ import { metadataOf } from '../fixtures/metadata'
 class Typo {
   @PrimaryGeneratedColumn({ type: 'int' }) id: number
   @Column({ type: 'varchar', length: 10 }) name: string
+}
+
+@Entity('logic')
+@RestResource<Logic>({ writable: [], filterable: ['id', 'or'], sortable: [] })
+class Logic {
+  @PrimaryGeneratedColumn({ type: 'int' }) id: number
+  @Column({ type: 'varchar', length: 10 }) or: string
 }
 
 @Entity('places')
@@ -64,7 +72,7 @@ class Pair {
 }
 
 t.test('metadata -> resource model and JSON Schemas (no database)', async (t) => {
-  const metadata = await metadataOf([Author, Book, Order, Typo, Place, Note, Stamp, Document, Guarded, Pair, Gizmo])
+  const metadata = await metadataOf([Author, Book, Order, Typo, Place, Note, Stamp, Document, Guarded, Pair, Gizmo, Logic])
   const book = buildResourceModel(metadata(Book))
   const author = buildResourceModel(metadata(Author))
   const order = buildResourceModel(metadata(Order))
@@ -93,7 +101,7 @@ t.test('metadata -> resource model and JSON Schemas (no database)', async (t) =>
   t.same(Object.keys((patchBodySchema(order) as any).properties), ['status'])
   t.same((paramsSchema(book) as any).required, ['id'])
 
-  const query = listQuerySchema(book) as { properties: Record<string, any>; additionalProperties: boolean }
+  const query = listGrammarOf(book).querySchema as { properties: Record<string, any>; additionalProperties: boolean }
   t.equal(query.additionalProperties, false)
   t.ok(query.properties['where.price.lt'])
   t.same(query.properties['where.price.lt'].type, 'string', 'decimal filters stay exact text')
@@ -115,6 +123,7 @@ t.test('metadata -> resource model and JSON Schemas (no database)', async (t) =>
   t.throws(() => buildResourceModel(metadata(Document)), /Document\.body: json columns cannot be filtered/)
   t.throws(() => buildResourceModel(metadata(Guarded)), /Guarded: requireIfMatch needs a @VersionColumn/)
   t.throws(() => buildResourceModel(metadata(Pair)), /exactly one primary column/)
+  t.throws(() => listGrammarOf(buildResourceModel(metadata(Logic))), /Logic\.or: a filterable field cannot be named "or"/, 'where.or. is the OR group')
 })
 
 t.test('naming, preconditions and next-page URLs', async (t) => {

@@ -133,6 +133,17 @@ export function matches(field: string, op: string, cell: unknown, value: unknown
   }
 }
 
+/** SQL's three-valued answer to one condition: true, false, or null (unknown: NULL compared with a value). */
+export function truthOf(field: string, op: string, cell: unknown, value: unknown): boolean | null {
+  if (op !== 'isNull' && cell === null) return null
+  return matches(field, op, cell, value)
+}
+
+/** NOT, AND and OR over SQL's three truth values (null = unknown). */
+export const not3 = (value: boolean | null) => (value === null ? null : !value)
+export const and3 = (values: Array<boolean | null>) => (values.includes(false) ? false : values.includes(null) ? null : true)
+export const or3 = (values: Array<boolean | null>) => (values.includes(true) ? true : values.includes(null) ? null : false)
+
 /** MySQL LIKE with % and _ (no escapes in the test data), case-insensitive as the collation is. */
 function likePattern(pattern: string): RegExp {
   const source = [...pattern].map((char) => (char === '%' ? '.*' : char === '_' ? '.' : char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')

@@ -1,23 +1,26 @@
-import { unicodeProblem } from './kinds/codec'
-import { compareStored } from './kinds/stored-order'
-import type { FilterOp } from './kinds'
-import { DEFAULT_LIST_LIMIT } from './json-schemas'
-import { invalidQuery as invalid } from './query-errors'
-import { OffsetTooDeepError } from '../http/errors'
-import type { ResourceModel, RestField } from './resource-model'
+import { unicodeProblem } from '../kinds/codec'
+import { compareStored } from '../kinds/stored-order'
+import type { FilterOp } from '../kinds'
+import { invalidQuery as invalid } from '../query-errors'
+import { OffsetTooDeepError } from '../../http/errors'
+import type { RestField } from '../resource-model'
+import { MAX_GROUPS, type FilterKey, type ListGrammar } from './grammar'
+import { DEFAULT_LIST_LIMIT } from './value-schemas'
 
 /**
- * The list query-string grammar (DESIGN.md "REST contract") turned into a typed request.
- * ajv has already rejected unknown keys and checked the shape of each value against the
- * schema from json-schemas.ts; every filter value — a scalar or one item of an `in` list —
- * is then read by the column's codec, so one rule decides what a value of that column is.
+ * The list query string (src/rest/list/grammar.ts) turned into a typed request. ajv has
+ * already rejected unknown keys and checked the shape of each value against the schema the
+ * grammar derives; every filter value — a scalar or one item of an `in` list — is then read
+ * by the column's codec, so one rule decides what a value of that column is.
  * `orderby.*` keys keep their URL order (Fastify's parser keeps keys in the order they came).
  */
-export interface FilterTerm {
+export interface Condition {
   field: RestField
   op: FilterOp
-  /** Bind value; an array for in/nin; a boolean for isNull. */
+  /** Bind value; an array for in/nin/between; a boolean for isNull. */
   value: unknown
+  /** `where.not.`: the condition is negated (NOT (...)). */
+  negated: boolean
 }
 
 export interface SortTerm {
@@ -26,8 +29,10 @@ export interface SortTerm {
 }
 
 export interface ListRequest {
-  /** In a canonical order (by field, then op), so equal filters in any URL order share one statement. */
-  filters: FilterTerm[]
+  /** ANDed together, in a canonical order (by field, then op, a negated condition after its plain one), so equal filters in any URL order share one statement. */
+  where: Condition[]
+  /** `where.or` groups by label order: each group's conditions AND, the groups OR, and the whole ANDs with `where`. */
+  groups: Condition[][]
   sort: SortTerm[]
   limit: number
   offset: number
@@ -40,49 +45,74 @@ export interface ListRequest {
 /** Most values one `in`/`nin` list may carry. */
 export const MAX_LIST_ITEMS = 100
 
-type KeyMeaning = { kind: 'where'; field: RestField; op: FilterOp; rank: number } | { kind: 'orderby'; field: RestField }
+const NOT_PREFIX = 'where.not.'
+const OR_PREFIX = 'where.or.'
 
-/** Query key -> meaning, built once per entity so a request does no string surgery to read its keys. */
-export function listKeyTable(model: ResourceModel): Map<string, KeyMeaning> {
-  const table = new Map<string, KeyMeaning>()
-  let rank = 0
-  for (const field of model.filterable) {
-    for (const op of field.ops) table.set(`where.${field.name}.${op}`, { kind: 'where', field, op, rank: rank++ })
-  }
-  for (const field of model.sortable) table.set(`orderby.${field.name}`, { kind: 'orderby', field })
-  return table
-}
+type Ranked = [number, Condition]
 
-export function parseListQuery(
-  keyTable: Map<string, KeyMeaning>,
-  readable: readonly RestField[],
-  query: Record<string, unknown>
-): ListRequest {
+export function parseListQuery(grammar: ListGrammar, readable: readonly RestField[], query: Record<string, unknown>): ListRequest {
   const request: ListRequest = {
-    filters: [],
+    where: [],
+    groups: [],
     sort: [],
     limit: (query.limit as number | undefined) ?? DEFAULT_LIST_LIMIT,
     offset: (query.offset as number | undefined) ?? 0,
     totalCount: query.totalCount === true
   }
-  const ranked: Array<[number, FilterTerm]> = []
+  const where: Ranked[] = []
+  const groups = new Map<string, Ranked[]>()
   for (const key in query) {
-    const meaning = keyTable.get(key)
-    if (meaning === undefined) continue
+    if (!key.startsWith('where.')) {
+      const field = grammar.sortKeys.get(key)
+      if (field !== undefined) request.sort.push({ field, descending: query[key] === 'desc' })
+      continue
+    }
     const raw = query[key]
-    if (meaning.kind === 'orderby') {
-      request.sort.push({ field: meaning.field, descending: raw === 'desc' })
+    // No filterable field is named `not` or `or` (grammar.ts refuses it), so these prefixes are unambiguous.
+    if (key.startsWith(NOT_PREFIX)) {
+      where.push(condition(key, filterKeyOf(grammar, 'where.' + key.slice(NOT_PREFIX.length)), raw, true))
+    } else if (key.startsWith(OR_PREFIX)) {
+      const labelEnd = key.indexOf('.', OR_PREFIX.length)
+      const label = key.slice(OR_PREFIX.length, labelEnd)
+      let members = groups.get(label)
+      if (members === undefined) {
+        if (groups.size >= MAX_GROUPS) invalid(`querystring.${key}`, `is one where.or label too many: at most ${MAX_GROUPS} labels`)
+        groups.set(label, (members = []))
+      }
+      members.push(condition(key, filterKeyOf(grammar, 'where.' + key.slice(labelEnd + 1)), raw, false))
     } else {
-      ranked.push([meaning.rank, { field: meaning.field, op: meaning.op, value: filterValue(key, meaning.field, meaning.op, raw) }])
+      where.push(condition(key, filterKeyOf(grammar, key), raw, false))
     }
   }
-  request.filters = ranked.sort((a, b) => a[0] - b[0]).map(([, term]) => term)
+  request.where = canonical(where)
+  request.groups = [...groups.keys()].sort().map((label) => canonical(groups.get(label)!))
   if (typeof query.fields === 'string') request.fields = parseFields(query.fields, readable)
   if (typeof query.cursor === 'string') {
     if (request.offset !== 0) invalid('querystring.offset', 'cannot be combined with cursor')
     request.cursor = query.cursor
   }
   return request
+}
+
+/** The key table entry; the schema admitted only keys the grammar knows, so a miss is a bug there. */
+function filterKeyOf(grammar: ListGrammar, key: string): FilterKey {
+  const meaning = grammar.filterKeys.get(key)
+  if (meaning === undefined) throw new Error(`list grammar: the querystring schema admitted ${key}, which the key table does not know`)
+  return meaning
+}
+
+function condition(key: string, meaning: FilterKey, raw: unknown, negated: boolean): Ranked {
+  const rank = negated ? meaning.rank + 0.5 : meaning.rank
+  return [rank, { field: meaning.field, op: meaning.op, value: filterValue(key, meaning.field, meaning.op, raw), negated }]
+}
+
+function canonical(ranked: Ranked[]): Condition[] {
+  return ranked.sort((a, b) => a[0] - b[0]).map(([, term]) => term)
+}
+
+/** Every condition of a request, in the order their SQL and bind values appear. */
+export function conditionsOf(request: ListRequest): Condition[] {
+  return request.groups.length === 0 ? request.where : [...request.where, ...request.groups.flat()]
 }
 
 function filterValue(key: string, field: RestField, op: FilterOp, raw: unknown): unknown {
@@ -116,7 +146,7 @@ function patternText(key: string, text: string): string {
 
 /**
  * The escape character of the LIKE that contains/startsWith/endsWith run (`LIKE ? ESCAPE '!'`,
- * src/rest/list-sql.ts). Not the backslash: under sql_mode NO_BACKSLASH_ESCAPES a backslash
+ * src/rest/list/plan.ts). Not the backslash: under sql_mode NO_BACKSLASH_ESCAPES a backslash
  * is no escape at all, and `ESCAPE '\\'` would be two characters there — '!' means the same in every mode.
  */
 export const LITERAL_ESCAPE = '!'

@@ -1,9 +1,9 @@
-import { quoteIdentifier } from './naming'
-import { selectedAs } from './select-list'
+import { quoteIdentifier } from '../naming'
+import { selectedAs } from '../select-list'
 import { sortSignature, type KeyColumn } from './cursor'
-import { LITERAL_ESCAPE, type FilterTerm, type ListRequest } from './list-grammar'
-import type { ResourceModel, RestField } from './resource-model'
-import { rowMapperOf, type RowMapper } from './row-mapper'
+import { conditionsOf, LITERAL_ESCAPE, type Condition, type ListRequest } from './parse'
+import type { ResourceModel, RestField } from '../resource-model'
+import { rowMapperOf, type RowMapper } from '../row-mapper'
 
 /**
  * List SQL, built once per distinct list shape (which fields, which filters with which ops,
@@ -51,15 +51,21 @@ export class ListPlanner {
 
 function shapeOf(request: ListRequest): string {
   let shape = request.fields ? request.fields.map((field) => field.name).join(',') : '*'
-  shape += '|'
-  for (const filter of request.filters) {
-    shape += `${filter.field.name}.${filter.op}`
-    if (Array.isArray(filter.value)) shape += `#${paddedLength(filter.value.length)}`
-    else if (filter.op === 'isNull') shape += filter.value ? '+' : '-'
-    shape += ';'
-  }
+  shape += '|' + conditionsShape(request.where)
+  for (const group of request.groups) shape += '|or:' + conditionsShape(group)
   shape += '|'
   for (const term of request.sort) shape += `${term.field.name}${term.descending ? '-' : '+'};`
+  return shape
+}
+
+function conditionsShape(conditions: Condition[]): string {
+  let shape = ''
+  for (const condition of conditions) {
+    shape += `${condition.negated ? '!' : ''}${condition.field.name}.${condition.op}`
+    if (Array.isArray(condition.value)) shape += `#${paddedLength(condition.value.length)}`
+    else if (condition.op === 'isNull') shape += condition.value ? '+' : '-'
+    shape += ';'
+  }
   return shape
 }
 
@@ -79,8 +85,9 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
   for (const key of keys) {
     if (!selected.includes(key.field)) columns.push(selectedAs(key.field, key.rowKey))
   }
-  const conditions = [model.scope.sql, ...request.filters.map(conditionOf)].filter(Boolean)
-  const whereSql = conditions.join(' AND ')
+  const conditions = [model.scope.sql, ...request.where.map(conditionOf)]
+  if (request.groups.length > 0) conditions.push(`(${request.groups.map((group) => `(${group.map(conditionOf).join(' AND ')})`).join(' OR ')})`)
+  const whereSql = conditions.filter(Boolean).join(' AND ')
   const orderSql = keys.map((key) => `${key.field.sqlColumn} ${key.descending ? 'DESC' : 'ASC'}`).join(', ')
   const selectFrom = `SELECT ${columns.join(', ')} FROM ${model.sqlTable}`
   const sql = `${selectFrom}${whereSql ? ` WHERE ${whereSql}` : ''} ORDER BY ${orderSql} LIMIT ? OFFSET ?`
@@ -109,7 +116,13 @@ function keyColumnsOf(model: ResourceModel, request: ListRequest, selected: Set<
   }))
 }
 
-function conditionOf(filter: FilterTerm): string {
+/** One condition's SQL; a negated one is `NOT (...)`, which keeps SQL's NULL semantics (NOT of unknown is unknown). */
+function conditionOf(condition: Condition): string {
+  const sql = comparisonOf(condition)
+  return condition.negated ? `NOT (${sql})` : sql
+}
+
+function comparisonOf(filter: Condition): string {
   const column = filter.field.sqlColumn
   const value = placeholderOf(filter.field)
   switch (filter.op) {
@@ -144,14 +157,14 @@ function conditionOf(filter: FilterTerm): string {
 }
 
 /** A bound value where the column is compared with it (a DECIMAL needs a cast to compare exactly). */
-function placeholderOf(field: RestField): string {
+export function placeholderOf(field: RestField): string {
   return field.codec.placeholder ?? '?'
 }
 
 /** Bind values of the entity's row scope and the filters, in the order their `?` appear. */
 export function filterValues(model: ResourceModel, request: ListRequest): unknown[] {
   const values: unknown[] = [...model.scope.values]
-  for (const filter of request.filters) {
+  for (const filter of conditionsOf(request)) {
     if (filter.op === 'isNull') continue
     if (!Array.isArray(filter.value)) {
       values.push(filter.value)
@@ -161,53 +174,4 @@ export function filterValues(model: ResourceModel, request: ListRequest): unknow
     for (let i = filter.value.length; i < paddedLength(filter.value.length); i++) values.push(filter.value[filter.value.length - 1])
   }
   return values
-}
-
-/**
- * SQL and extra bind values for the page after a cursor: rows strictly after the cursor in
- * ORDER BY order. Expanded as (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ..., with MySQL's
- * NULL ordering (NULLs first ascending, last descending) so nullable sort fields page too.
- */
-export function afterCursorQuery(plan: ListPlan, cursorValues: unknown[]): { sql: string; values: unknown[] } {
-  const nullMask = cursorValues.map((value) => (value === null ? '0' : '1')).join('')
-  let sql = plan.afterCursor.get(nullMask)
-  if (sql === undefined) {
-    const keyset = keysetCondition(plan.keys, cursorValues)
-    const where = [plan.whereSql, keyset].filter(Boolean).map((part) => `(${part})`).join(' AND ')
-    sql = `${plan.selectFrom} WHERE ${where} ORDER BY ${plan.orderSql} LIMIT ? OFFSET ?`
-    plan.afterCursor.set(nullMask, sql)
-  }
-  const values: unknown[] = []
-  for (let i = 0; i < plan.keys.length; i++) {
-    if (cannotFollow(plan.keys[i], cursorValues[i])) continue
-    for (let j = 0; j < i; j++) if (cursorValues[j] !== null) values.push(cursorValues[j])
-    if (cursorValues[i] !== null) values.push(cursorValues[i])
-  }
-  return { sql, values }
-}
-
-/** Nothing sorts after NULL in descending order (MySQL puts NULLs last there). */
-function cannotFollow(key: KeyColumn, value: unknown): boolean {
-  return value === null && key.descending
-}
-
-function keysetCondition(keys: KeyColumn[], cursorValues: unknown[]): string {
-  const disjuncts: string[] = []
-  for (let i = 0; i < keys.length; i++) {
-    const after = afterCondition(keys[i], cursorValues[i])
-    if (after === undefined) continue
-    const equalities = keys.slice(0, i).map((key, j) => (cursorValues[j] === null ? `${key.field.sqlColumn} IS NULL` : `${key.field.sqlColumn} = ${placeholderOf(key.field)}`))
-    disjuncts.push([...equalities, after].join(' AND '))
-  }
-  return disjuncts.length ? disjuncts.map((part) => `(${part})`).join(' OR ') : '1 = 0'
-}
-
-/** "Comes after v in this key's direction"; undefined when nothing can come after (NULL, descending). */
-function afterCondition(key: KeyColumn, value: unknown): string | undefined {
-  const column = key.field.sqlColumn
-  if (cannotFollow(key, value)) return undefined
-  if (value === null) return `${column} IS NOT NULL`
-  const bound = placeholderOf(key.field)
-  if (!key.descending) return `${column} > ${bound}`
-  return key.field.nullable ? `(${column} < ${bound} OR ${column} IS NULL)` : `${column} < ${bound}`
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { invalidQuery } from './query-errors'
-import type { RestField } from './resource-model'
+import { invalidQuery } from '../query-errors'
+import type { RestField } from '../resource-model'
 
 /**
  * Keyset cursors: the sort values of the last row of a page plus its primary key, as

@@ -1,0 +1,217 @@
+import type { FilterOp, JsonSchema } from '../kinds'
+import type { ResourceModel, RestField } from '../resource-model'
+import { filterValueSchema, MAX_LIST_TEXT_LENGTH, pageKeySchemas } from './value-schemas'
+
+/**
+ * What one resource's list query string allows, described once: every family of keys
+ * (`where`, `where.not`, `where.or`, `orderby`, the page keys) with its keys or key patterns
+ * and their value schemas. The querystring schema (ajv), the OpenAPI parameters (one per
+ * family, src/http/openapi.ts reads `x-families`), the parser's key table and the docs
+ * table (test/docs checks docs/rest.md against `families`) are all derived from it.
+ */
+export interface QueryFamily {
+  /** The family's name: its OpenAPI parameter and its row in docs/rest.md. */
+  name: string
+  /** How its keys are spelled, for people: `where.or.<label>.<field>.<op>`. */
+  spelling: string
+  description: string
+  /** Keys with a fixed name, each with the schema of its value. */
+  keys: Record<string, JsonSchema>
+  /** Keys with a free part (a label), as regex sources, each with the schema of its value. */
+  patterns: Record<string, JsonSchema>
+  /** A working example: keys and values a seeded database answers. */
+  example: Record<string, string>
+}
+
+/** What one key of the `where` families means. */
+export interface FilterKey {
+  field: RestField
+  op: FilterOp
+  /** Position in the canonical order, so equal filters in any URL order share one statement. */
+  rank: number
+}
+
+export interface ListGrammar {
+  families: QueryFamily[]
+  /** `where.<field>.<op>` -> its field and op; `where.not.` and `where.or.<label>.` keys are read through it. */
+  filterKeys: Map<string, FilterKey>
+  /** `orderby.<field>` -> the field. */
+  sortKeys: Map<string, RestField>
+  /** The querystring schema of the list route. */
+  querySchema: JsonSchema
+}
+
+/** A `where.or` label: conditions with the same label AND together, labels OR together. */
+export const GROUP_LABEL = '[A-Za-z0-9_]{1,32}'
+/** Most `where.or` labels one request may use. */
+export const MAX_GROUPS = 16
+/** First segments a `where` key gives a meaning of its own, so no filterable field may start with them. */
+export const RESERVED_FILTER_NAMES = ['not', 'or']
+
+export function listGrammarOf(model: ResourceModel): ListGrammar {
+  refuseReservedNames(model)
+  const filterKeys = new Map<string, FilterKey>()
+  const sortKeys = new Map<string, RestField>()
+  const where: Record<string, JsonSchema> = {}
+  for (const field of model.filterable) {
+    for (const op of field.ops) {
+      filterKeys.set(`where.${field.name}.${op}`, { field, op, rank: filterKeys.size })
+      where[`where.${field.name}.${op}`] = filterValueSchema(field, op)
+    }
+  }
+  const orderby: Record<string, JsonSchema> = {}
+  for (const field of model.sortable) {
+    sortKeys.set(`orderby.${field.name}`, field)
+    orderby[`orderby.${field.name}`] = {
+      type: 'string',
+      enum: ['asc', 'desc'],
+      description: `sort by ${field.name}; repeat orderby.* keys to sort by several fields, in URL order`
+    }
+  }
+  const families: QueryFamily[] = []
+  if (model.filterable.length > 0) {
+    const [first, second] = exampleFilters(model)
+    families.push(
+      {
+        name: 'where',
+        spelling: 'where.<field>.<op>',
+        description: `filters, ANDed together; filterable fields and their ops: ${model.filterable.map((field) => `${field.name} (${field.ops.join(' ')})`).join(', ')}`,
+        keys: where,
+        patterns: {},
+        example: prefixed('where.', first)
+      },
+      {
+        name: 'where.not',
+        spelling: 'where.not.<field>.<op>',
+        description: 'each negates its own condition (NOT a AND NOT b); a row where the field is NULL matches neither the condition nor its negation (SQL NULL semantics)',
+        keys: {},
+        patterns: conditionPatterns(model, 'where\\.not\\.', 'the negated condition'),
+        example: prefixed('where.not.', first)
+      },
+      {
+        name: 'where.or',
+        spelling: `where.or.<label>.<field>.<op>`,
+        description: `boolean groups: conditions with the same label (${GROUP_LABEL}) AND together, labels OR together, and the group ANDs with the other filters; at most ${MAX_GROUPS} labels`,
+        keys: {},
+        patterns: conditionPatterns(model, `where\\.or\\.${GROUP_LABEL}\\.`, 'one condition of the labelled group'),
+        example: { ...prefixed('where.or.a.', first), ...prefixed('where.or.b.', second) }
+      }
+    )
+  }
+  if (model.sortable.length > 0) {
+    const field = model.sortable.find((each) => each !== model.primary) ?? model.primary
+    families.push({
+      name: 'orderby',
+      spelling: 'orderby.<field>',
+      description: `sort keys in URL order, then the primary key; sortable fields: ${model.sortable.map((each) => each.name).join(', ')}`,
+      keys: orderby,
+      patterns: {},
+      example: { [`orderby.${field.name}`]: 'desc' }
+    })
+  }
+  for (const [name, schema] of Object.entries(pageKeySchemas(model))) {
+    families.push({ name, spelling: name, description: String(schema.description ?? ''), keys: { [name]: schema }, patterns: {}, example: {} })
+  }
+  return { families, filterKeys, sortKeys, querySchema: querySchemaOf(model, families) }
+}
+
+/** The ajv schema: every family's keys and patterns; anything else is a 400 that says what is allowed. */
+function querySchemaOf(model: ResourceModel, families: QueryFamily[]): JsonSchema {
+  const properties: Record<string, JsonSchema> = {}
+  const patternProperties: Record<string, JsonSchema> = {}
+  for (const family of families) {
+    Object.assign(properties, family.keys)
+    Object.assign(patternProperties, family.patterns)
+  }
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties,
+    ...(Object.keys(patternProperties).length > 0 && { patternProperties }),
+    'x-hints': hintsOf(model, families),
+    'x-families': families.map(({ name, spelling, description, keys, patterns, example }) => ({
+      name,
+      spelling,
+      description,
+      keys: Object.keys(keys),
+      patterns: Object.keys(patterns),
+      example
+    }))
+  }
+}
+
+/**
+ * `<prefix><field>.<op>` keys (`where.not.`, `where.or.<label>.`) as two patterns: `isNull`
+ * takes a boolean, every other op text (read by the column's codec, like the same
+ * `where.<field>.<op>`). One alternation per field keeps each field to its own ops.
+ */
+function conditionPatterns(model: ResourceModel, prefix: string, meaning: string): Record<string, JsonSchema> {
+  const branches = (predicate: (op: FilterOp) => boolean) =>
+    model.filterable
+      .map((field) => [field, field.ops.filter(predicate)] as const)
+      .filter(([, ops]) => ops.length > 0)
+      .map(([field, ops]) => `${escapeRegex(field.name)}\\.(?:${ops.join('|')})`)
+  const patterns: Record<string, JsonSchema> = {}
+  const valued = branches((op) => op !== 'isNull')
+  if (valued.length > 0) {
+    patterns[`^${prefix}(?:${valued.join('|')})$`] = { type: 'string', maxLength: MAX_LIST_TEXT_LENGTH, description: `${meaning}, read like the same where.<field>.<op>` }
+  }
+  const nullable = branches((op) => op === 'isNull')
+  if (nullable.length > 0) {
+    patterns[`^${prefix}(?:${nullable.join('|')})$`] = { type: 'boolean', description: `${meaning}: IS NULL (true) or IS NOT NULL (false)` }
+  }
+  return patterns
+}
+
+/** What an unknown key could have been, by key prefix (src/http/error-problems.ts quotes the longest match). */
+function hintsOf(model: ResourceModel, families: QueryFamily[]): Record<string, string> {
+  const filterable = `filterable fields: ${model.filterable.map((field) => field.name).join(', ') || 'none'}`
+  const hints: Record<string, string> = {
+    '': `the list takes ${families.map((family) => family.spelling).join(', ')}`,
+    'where.': filterable,
+    'where.not.': `where.not.<field>.<op>; ${filterable}`,
+    'where.or.': `where.or.<label>.<field>.<op> with a label of ${GROUP_LABEL}; ${filterable}`,
+    'orderby.': `sortable fields: ${model.sortable.map((field) => field.name).join(', ') || 'none'}`
+  }
+  for (const field of model.filterable) {
+    hints[`where.${field.name}.`] = `${field.name} takes the ops ${field.ops.join(', ')}`
+    hints[`where.not.${field.name}.`] = hints[`where.${field.name}.`]
+  }
+  return hints
+}
+
+/** Two conditions (`<field>.<op>` = value) a seeded database answers, for the examples: on the first two filterable fields. */
+function exampleFilters(model: ResourceModel): [Record<string, string>, Record<string, string>] {
+  const [first, second = first] = model.filterable
+  const example = (field: RestField) => {
+    const op = field.ops.includes('gte') ? 'gte' : field.ops[0]
+    return { [`${field.name}.${op}`]: op === 'isNull' ? 'false' : exampleValue(field) }
+  }
+  return [example(first), example(second)]
+}
+
+function exampleValue(field: RestField): string {
+  const schema = field.valueSchema
+  if (Array.isArray(schema.enum)) return String(schema.enum[0])
+  if (schema.type === 'integer' || schema.type === 'number') return '1'
+  if (schema.format === 'date-time') return '2026-01-01T00:00:00Z'
+  if (schema.format === 'date') return '2026-01-01'
+  return 'a'
+}
+
+function prefixed(prefix: string, example: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(example).map(([key, value]) => [prefix + key, value]))
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+function refuseReservedNames(model: ResourceModel): void {
+  for (const field of model.filterable) {
+    const head = field.name.split('.')[0]
+    if (RESERVED_FILTER_NAMES.includes(head)) {
+      throw new Error(`${model.name}.${field.name}: a filterable field cannot be named "${head}" (where.${head}.… is the ${head.toUpperCase()} group of the list grammar); leave it out of "filterable"`)
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { KeyColumn } from './cursor'
+import { placeholderOf, type ListPlan } from './plan'
+
+/**
+ * SQL and extra bind values for the page after a cursor: rows strictly after the cursor in
+ * ORDER BY order. Expanded as (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ..., with MySQL's
+ * NULL ordering (NULLs first ascending, last descending) so nullable sort fields page too.
+ */
+export function afterCursorQuery(plan: ListPlan, cursorValues: unknown[]): { sql: string; values: unknown[] } {
+  const nullMask = cursorValues.map((value) => (value === null ? '0' : '1')).join('')
+  let sql = plan.afterCursor.get(nullMask)
+  if (sql === undefined) {
+    const keyset = keysetCondition(plan.keys, cursorValues)
+    const where = [plan.whereSql, keyset].filter(Boolean).map((part) => `(${part})`).join(' AND ')
+    sql = `${plan.selectFrom} WHERE ${where} ORDER BY ${plan.orderSql} LIMIT ? OFFSET ?`
+    plan.afterCursor.set(nullMask, sql)
+  }
+  const values: unknown[] = []
+  for (let i = 0; i < plan.keys.length; i++) {
+    if (cannotFollow(plan.keys[i], cursorValues[i])) continue
+    for (let j = 0; j < i; j++) if (cursorValues[j] !== null) values.push(cursorValues[j])
+    if (cursorValues[i] !== null) values.push(cursorValues[i])
+  }
+  return { sql, values }
+}
+
+/** Nothing sorts after NULL in descending order (MySQL puts NULLs last there). */
+function cannotFollow(key: KeyColumn, value: unknown): boolean {
+  return value === null && key.descending
+}
+
+function keysetCondition(keys: KeyColumn[], cursorValues: unknown[]): string {
+  const disjuncts: string[] = []
+  for (let i = 0; i < keys.length; i++) {
+    const after = afterCondition(keys[i], cursorValues[i])
+    if (after === undefined) continue
+    const equalities = keys.slice(0, i).map((key, j) => (cursorValues[j] === null ? `${key.field.sqlColumn} IS NULL` : `${key.field.sqlColumn} = ${placeholderOf(key.field)}`))
+    disjuncts.push([...equalities, after].join(' AND '))
+  }
+  return disjuncts.length ? disjuncts.map((part) => `(${part})`).join(' OR ') : '1 = 0'
+}
+
+/** "Comes after v in this key's direction"; undefined when nothing can come after (NULL, descending). */
+function afterCondition(key: KeyColumn, value: unknown): string | undefined {
+  const column = key.field.sqlColumn
+  if (cannotFollow(key, value)) return undefined
+  if (value === null) return `${column} IS NOT NULL`
+  const bound = placeholderOf(key.field)
+  if (!key.descending) return `${column} > ${bound}`
+  return key.field.nullable ? `(${column} < ${bound} OR ${column} IS NULL)` : `${column} < ${bound}`
+}
