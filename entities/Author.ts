@@ -7,6 +7,7 @@ import type { Book } from './Book'
   writable: ['name', 'bio'],
   filterable: ['id', 'name', 'bio', 'createdAt'],
   sortable: ['id', 'name', 'createdAt'],
+  includable: ['books'],
   // Enforced with AUTH_MODE=jwt (docs/security.md): anyone reads, editors write, only admins delete.
   rules: { read: ['anonymous'], create: ['editor', 'admin'], update: ['editor', 'admin'], delete: ['admin'] }
 })

@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  OneToMany,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
   VersionColumn
@@ -12,6 +13,7 @@ import {
 import { decimalAsNumber } from '../src/db/column-transformers'
 import { RestResource } from '../src/rest/resource'
 import type { Author } from './Author'
+import type { Order } from './Order'
 
 /** What a caller without a staff role sees of a book: everything but the stock count. */
 const PUBLIC_FIELDS: Array<keyof Book> = ['id', 'title', 'isbn', 'price', 'authorId', 'createdAt', 'updatedAt', 'version']
@@ -21,6 +23,7 @@ const PUBLIC_FIELDS: Array<keyof Book> = ['id', 'title', 'isbn', 'price', 'autho
   writable: ['title', 'isbn', 'price', 'stock', 'authorId'],
   filterable: ['id', 'title', 'isbn', 'price', 'stock', 'authorId', 'createdAt', 'updatedAt'],
   sortable: ['id', 'title', 'price', 'stock', 'authorId', 'createdAt', 'updatedAt'],
+  includable: ['author', 'orders'],
   // Enforced with AUTH_MODE=jwt (docs/security.md): anyone reads, editors write, staff count stock
   // (and may change nothing else), only admins delete.
   rules: {
@@ -61,6 +64,10 @@ export class Book {
   @ManyToOne('Author', (author: Author) => author.books, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'authorId', foreignKeyConstraintName: 'FK_books_author' })
   author: Author
+
+  /** Embedded with `include=orders`; under the owner rule a customer sees only its own. */
+  @OneToMany('Order', (order: Order) => order.book)
+  orders: Order[]
 
   @VersionColumn({ type: 'int', unsigned: true })
   version: number

@@ -15,6 +15,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number]
   writable: ['status'],
   filterable: ['id', 'bookId', 'quantity', 'status', 'customerId', 'createdAt'],
   sortable: ['id', 'bookId', 'quantity', 'createdAt'],
+  includable: ['book'],
   operations: ['list', 'get', 'update'],
   rules: {
     read: ['authenticated'],
@@ -32,7 +33,7 @@ export class Order {
   @Column({ type: 'int', unsigned: true })
   bookId: number
 
-  @ManyToOne('Book', { onDelete: 'RESTRICT' })
+  @ManyToOne('Book', (book: Book) => book.orders, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'bookId', foreignKeyConstraintName: 'FK_orders_book' })
   book: Book
 

@@ -4,6 +4,7 @@ import { rowSourceFor } from './row-source'
 import { createBodySchema, entitySchema, patchBodySchema, replaceBodySchema } from './json-schemas'
 import { registerReadRoutes } from './read-routes'
 import { buildResourceModel } from './resource-model'
+import { linkRelations } from './relations'
 import { ResourceReader } from './resource-reader'
 import { getRestResource } from './resource'
 import { registerWriteRoutes } from './write-routes'
@@ -18,14 +19,17 @@ export interface RestRoutesOptions {
  * registered. Everything per entity is computed here, at start-up, from TypeORM's metadata.
  */
 export default async function restRoutes(app: FastifyInstance, { entities }: RestRoutesOptions) {
-  for (const entity of entities) {
-    if (getRestResource(entity) === undefined) continue
-    const model = buildResourceModel(app.db.getMetadata(entity))
+  const models = entities.filter((entity) => getRestResource(entity) !== undefined).map((entity) => buildResourceModel(app.db.getMetadata(entity)))
+  linkRelations(models)
+  for (const model of models) {
     // Only the bodies of exposed operations: a generated client would type bodies nobody can send.
     app.addSchema(entitySchema(model))
     if (model.operations.has('create')) app.addSchema(createBodySchema(model))
     if (model.operations.has('replace')) app.addSchema(replaceBodySchema(model))
     if (model.operations.has('update')) app.addSchema(patchBodySchema(model))
+  }
+  // Entity schemas refer to each other (`author` in a Book), so every one is added before any route.
+  for (const model of models) {
     const events = needsEntityEvents(app.db, model.metadata) ? new EntityEvents(app.db, model) : undefined
     const source = rowSourceFor(app.db, events)
     const reader = new ResourceReader(model, source)

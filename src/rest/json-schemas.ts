@@ -1,6 +1,6 @@
 import type { JsonSchema } from './kinds'
 import type { ResourceModel, RestField } from './resource-model'
-import { fieldsParameter } from './list/value-schemas'
+import type { RestRelation } from './relations'
 
 /**
  * Entity -> JSON Schema, as pure functions of the resource model. The same schemas drive
@@ -69,7 +69,17 @@ function objectOf(fields: readonly RestField[], shape: ObjectShape, prefix = '')
  * and fast-json-stringify leaves out what a row does not carry.
  */
 export function entitySchema(model: ResourceModel): JsonSchema {
-  return { $id: schemaIds(model).entity, title: model.name, ...objectOf(model.readable, { closed: false }) }
+  const schema: JsonSchema = { $id: schemaIds(model).entity, title: model.name, ...objectOf(model.readable, { closed: false }) }
+  for (const relation of model.includable.values()) (schema.properties as Record<string, JsonSchema>)[relation.name] = embedSchema(relation)
+  return schema
+}
+
+/** An embedded relation (`include=`): the related entity's schema, an array of them for to-many, nullable when the row may have none. */
+function embedSchema(relation: RestRelation): JsonSchema {
+  const ref = { $ref: `${schemaIds(relation.target).entity}#` }
+  const description = `with include=${relation.name}`
+  if (relation.kind === 'to-many') return { type: 'array', items: ref, description }
+  return relation.optional ? { anyOf: [ref, { type: 'null' }], description } : { ...ref, description }
 }
 
 /** POST body: creatable fields; those without a default, not nullable and not generated are required. */
@@ -106,11 +116,6 @@ export function paramsSchema(model: ResourceModel): JsonSchema {
 
 /** A route that takes no query parameters still says so: an unknown one is a 400, not ignored. */
 export const NO_QUERY_SCHEMA: JsonSchema = { type: 'object', additionalProperties: false, properties: {} }
-
-/** GET by id: only `fields=`. */
-export function getQuerySchema(model: ResourceModel): JsonSchema {
-  return { type: 'object', additionalProperties: false, properties: { fields: fieldsParameter(model) } }
-}
 
 export function listResponseSchema(model: ResourceModel): JsonSchema {
   return { type: 'array', items: { $ref: `${schemaIds(model).entity}#` } }

@@ -1,22 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError } from '../http/errors'
 import { parseId } from './ids'
-import { listGrammarOf } from './list/grammar'
-import { conditionsOf, parseFields, parseListQuery } from './list/parse'
-import { ListPlanner } from './list/plan'
-import { listStatements, runList } from './list/execute'
-import { cutPage, nextPageUrl } from './list/map'
-import { getQuerySchema, listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
+import { ListReader } from './list/list-reader'
+import { embedsAny, parseFields } from './list/parse'
+import { nextPageUrl } from './list/map'
+import { listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
 import { noneMatchHits } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
 import type { RowSource } from './row-source'
 import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
-import { fullGrant, refuseForbiddenReads } from './access'
+import { fullGrant, refuseForbiddenReads, type Grant } from './access'
 import { routeAccess } from './route-access'
 import type { RestField } from './resource-model'
 
-type IdRequest = FastifyRequest<{ Params: { id: unknown }; Querystring: { fields?: string } }>
+type IdRequest = FastifyRequest<{ Params: { id: unknown }; Querystring: Record<string, unknown> & { fields?: string } }>
 type ListRequestOf = FastifyRequest<{ Querystring: Record<string, unknown> }>
 
 /**
@@ -29,6 +27,7 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
   const ids = schemaIds(model)
   const versioned = model.version !== undefined
   const everything = fullGrant(model)
+  const lists = new ListReader(model, source)
   if (model.operations.has('get')) {
     const access = routeAccess(app, model, 'get')
     app.get(
@@ -40,7 +39,7 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           summary: `Get one ${model.name} by ${model.primary.name}`,
           ...access.security,
           params: paramsSchema(model),
-          querystring: getQuerySchema(model),
+          querystring: lists.grammar.oneQuerySchema,
           ...(versioned && { headers: conditionalHeaders('if-none-match') }),
           response: {
             200: { $ref: `${ids.entity}#`, description: `the ${model.name}`, ...(versioned && { headers: { etag: RESPONSE_HEADERS.etag } }) },
@@ -52,6 +51,7 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
       async function getOne(request: IdRequest, reply: FastifyReply) {
         const id = parseId(model, request.params.id)
         const grant = request.grant ?? everything
+        if (embedsAny(lists.grammar, request.query)) return getWithEmbeds(request, reply, id, grant)
         let fields: readonly RestField[] | undefined
         if (request.query.fields !== undefined) {
           fields = parseFields(request.query.fields, model.readable)
@@ -60,21 +60,31 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           fields = grant.readable
         }
         // Under an owner rule another caller's row is not found, exactly like a missing one: ids do not leak.
-        const row = await reader.findById(id, fields, undefined, grant.owner)
-        if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
-        const etag = reader.etagOf(row)
-        if (etag !== undefined) {
-          reply.header('etag', etag)
-          if (noneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send()
-        }
-        return row
+        return answerOne(request, reply, id, await reader.findById(id, fields, undefined, grant.owner))
       }
     )
+
+    /** GET /:id?include=...: the list's SQL for a list of one, so an embed is the same on both routes. */
+    const getWithEmbeds = async (request: IdRequest, reply: FastifyReply, id: unknown, grant: Grant) => {
+      const query = lists.parse(request.query, grant, request.grant ? request.caller! : undefined)
+      query.where.push({ field: model.primary, op: 'eq', value: id, negated: false })
+      query.limit = 1
+      query.version = true
+      return answerOne(request, reply, id, (await lists.read(query)).rows[0])
+    }
+
+    const answerOne = (request: IdRequest, reply: FastifyReply, id: unknown, row: Record<string, unknown> | undefined) => {
+      if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
+      const etag = reader.etagOf(row)
+      if (etag !== undefined) {
+        reply.header('etag', etag)
+        if (noneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send()
+      }
+      return row
+    }
   }
 
   if (model.operations.has('list')) {
-    const grammar = listGrammarOf(model)
-    const planner = new ListPlanner(model)
     const access = routeAccess(app, model, 'list')
     app.get(
       model.path,
@@ -83,8 +93,8 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
         schema: {
           ...access.security,
           tags: [model.name],
-          summary: `List ${model.name} rows: ${grammar.families.map((family) => family.spelling).join(', ')}`,
-          querystring: grammar.querySchema,
+          summary: `List ${model.name} rows: ${lists.grammar.families.map((family) => family.spelling).join(', ')}`,
+          querystring: lists.grammar.querySchema,
           response: {
             200: {
               ...listResponseSchema(model),
@@ -95,26 +105,12 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           }
         }
       },
-      // parse -> plan -> execute -> map (src/rest/list/), each once.
       async function list(request: ListRequestOf, reply: FastifyReply) {
-        const query = parseListQuery(grammar, model.readable, request.query)
-        const grant = request.grant ?? everything
-        if (grant.readable !== model.readable) {
-          // Filtering or sorting on a field reveals its values as surely as reading it.
-          refuseForbiddenReads(model, grant, [...(query.fields ?? []), ...conditionsOf(query).map((term) => term.field), ...query.sort.map((term) => term.field)])
-          query.fields ??= grant.readable as RestField[]
-        }
-        // The owner rule is one more condition of the same SQL (so counts, paging and cursors follow it).
-        if (grant.owner) query.where.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject, negated: false })
-        const plan = planner.planFor(query)
-        const statements = listStatements(model, plan, query)
-        return source.read(async (access) => {
-          const { rows, total } = await runList(access, statements)
-          if (total !== undefined) reply.header('x-total-count', total)
-          const cursor = cutPage(rows, query.limit, plan)
-          if (cursor !== undefined) reply.header('link', `<${nextPageUrl(request.url, cursor)}>; rel="next"`)
-          return access.json(rows, plan.fields, plan.mapRows)
-        })
+        const query = lists.parse(request.query, request.grant ?? everything, request.grant ? request.caller! : undefined)
+        const page = await lists.read(query)
+        if (page.total !== undefined) reply.header('x-total-count', page.total)
+        if (page.cursor !== undefined) reply.header('link', `<${nextPageUrl(request.url, page.cursor)}>; rel="next"`)
+        return page.rows
       }
     )
   }

@@ -4,6 +4,7 @@ import { codecOf, type ColumnCodec, type FilterOp, type JsonSchema } from './kin
 import { quoteIdentifier, resourcePath } from './naming'
 import { getRestResource, type RestOperation, type RestResourceOptions } from './resource'
 import { compileAccessRules, type AccessRules } from './access-rules'
+import type { RestRelation } from './relations'
 
 /** One entity column as the REST layer sees it, computed once at start-up. */
 export interface RestField {
@@ -30,6 +31,8 @@ export interface RestField {
 export interface RowScope {
   /** Conditions joined with AND, or '' when every row of the table belongs to the entity. */
   sql: string
+  /** The same conditions on the table under another name (a joined table's alias). */
+  on(qualifier: string): string
   values: unknown[]
 }
 
@@ -64,6 +67,10 @@ export interface ResourceModel {
   requireIfMatch: boolean
   /** Who may do what (enforced with AUTH_MODE=jwt): src/rest/access-rules.ts, access.ts. */
   access: AccessRules
+  /** Relations `include=` may embed, by name; linked once every exposed entity has its model (src/rest/relations.ts). */
+  includable: Map<string, RestRelation>
+  /** The names `includable` declared, until they are linked. */
+  includableNames: readonly string[]
 }
 
 export const ALL_OPERATIONS: RestOperation[] = ['list', 'get', 'create', 'update', 'replace', 'delete']
@@ -153,7 +160,9 @@ export function buildResourceModel(metadata: EntityMetadata): ResourceModel {
     sortable,
     operations: operationsOf(entity.name, declaration),
     requireIfMatch: declaration.requireIfMatch === true,
-    access: compileAccessRules({ entityName: entity.name, rules: declaration.rules, fieldsNamed, readable, writable, primary: fieldOf(primaryColumn) })
+    access: compileAccessRules({ entityName: entity.name, rules: declaration.rules, fieldsNamed, readable, writable, primary: fieldOf(primaryColumn) }),
+    includable: new Map(),
+    includableNames: declaration.includable ?? []
   }
 }
 
@@ -163,7 +172,7 @@ function isExposableColumn(column: ColumnMetadata): boolean {
   return !(column.relationMetadata && column.propertyName === column.relationMetadata.propertyName)
 }
 
-function restFieldOf(metadata: EntityMetadata, column: ColumnMetadata): RestField {
+export function restFieldOf(metadata: EntityMetadata, column: ColumnMetadata): RestField {
   const codec = codecOf(column, metadata.connection.driver)
   const generated =
     column.isGenerated || column.isVersion || column.isCreateDate || column.isUpdateDate || column.isDeleteDate || Boolean(column.generatedType)
@@ -206,20 +215,19 @@ function discriminatorOf(metadata: EntityMetadata, field: RestField | undefined)
   return { field, value: metadata.discriminatorValue }
 }
 
+/** Column references are qualified with the table, so the conditions hold in a statement that joins other tables too. */
 function scopeOf(deleteDate: RestField | undefined, discriminator: ResourceModel['discriminator'], metadata: EntityMetadata): RowScope {
-  const conditions: string[] = []
   const values: unknown[] = []
-  if (deleteDate) conditions.push(`${deleteDate.sqlColumn} IS NULL`)
-  if (discriminator) {
-    // A child entity sees its own rows and its subtypes'; the root of the hierarchy sees every row.
-    const isRoot = metadata.parentEntityMetadata === undefined
-    if (!isRoot) {
-      const typeValues = withSubtypes(metadata).map((each) => each.discriminatorValue!)
-      conditions.push(`${discriminator.field.sqlColumn} IN (${typeValues.map(() => '?').join(', ')})`)
-      values.push(...typeValues)
-    }
+  // A child entity sees its own rows and its subtypes'; the root of the hierarchy sees every row.
+  const typeValues = discriminator && metadata.parentEntityMetadata !== undefined ? withSubtypes(metadata).map((each) => each.discriminatorValue!) : []
+  values.push(...typeValues)
+  const on = (qualifier: string) => {
+    const conditions: string[] = []
+    if (deleteDate) conditions.push(`${qualifier}.${deleteDate.sqlColumn} IS NULL`)
+    if (typeValues.length > 0) conditions.push(`${qualifier}.${discriminator!.field.sqlColumn} IN (${typeValues.map(() => '?').join(', ')})`)
+    return conditions.join(' AND ')
   }
-  return { sql: conditions.join(' AND '), values }
+  return { sql: on(sqlTableOf(metadata)), on, values }
 }
 
 function withSubtypes(metadata: EntityMetadata): EntityMetadata[] {

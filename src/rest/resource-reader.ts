@@ -8,7 +8,7 @@ import { rowMapperOf, type RowMapper } from './row-mapper'
 import type { RowAccess, RowSource } from './row-source'
 
 /** Row property the version is also read into, for the ETag, whether or not it is a selected field. */
-const HIDDEN_VERSION_KEY = '_version'
+export const HIDDEN_VERSION_KEY = '_version'
 
 /** Distinct `fields=` sets kept per entity; past this the cache starts over. */
 const MAX_CACHED_SELECTIONS = 200

@@ -20,6 +20,13 @@ export interface RestResourceOptions<T> {
   filterable: Array<FieldName<T>>
   /** Fields usable in `orderby.<field>`. */
   sortable: Array<FieldName<T>>
+  /**
+   * Relations a list may embed with `include=` (`author` on a book, `books` on an author): a
+   * to-one relation (ManyToOne, or OneToOne holding the key) becomes an object, a to-many
+   * relation (OneToMany) an array. Nothing else is reachable; what of the related rows can be
+   * read follows the related entity's own `@RestResource`, which it must carry.
+   */
+  includable?: string[]
   /** Operations exposed; defaults to all six. */
   operations?: RestOperation[]
   /**

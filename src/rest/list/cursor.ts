@@ -13,6 +13,8 @@ import type { RestField } from '../resource-model'
  */
 export interface KeyColumn {
   field: RestField
+  /** The column in the list's SQL, qualified with its table. */
+  column: string
   descending: boolean
   /** Property of a fetched row that carries this key's raw value. */
   rowKey: string

@@ -1,6 +1,7 @@
 import type { FilterOp, JsonSchema } from '../kinds'
 import type { ResourceModel, RestField } from '../resource-model'
-import { filterValueSchema, MAX_LIST_TEXT_LENGTH, pageKeySchemas } from './value-schemas'
+import type { RestRelation } from '../relations'
+import { DEFAULT_EMBED_LIMIT, filterValueSchema, MAX_EMBED_LIMIT, MAX_LIST_TEXT_LENGTH, pageKeySchemas } from './value-schemas'
 
 /**
  * What one resource's list query string allows, described once: every family of keys
@@ -35,11 +36,20 @@ export interface ListGrammar {
   families: QueryFamily[]
   /** `where.<field>.<op>` -> its field and op; `where.not.` and `where.or.<label>.` keys are read through it. */
   filterKeys: Map<string, FilterKey>
-  /** `orderby.<field>` -> the field. */
-  sortKeys: Map<string, RestField>
+  /** `orderby.<field>` -> the field; `orderby.<to-many>.<field>` -> the relation's field. */
+  sortKeys: Map<string, { field: RestField; relation?: RestRelation }>
+  /** `limit.<to-many>` -> the relation. */
+  limitKeys: Map<string, RestRelation>
+  /** Relations `include=` (and `fields=<relation>.<field>`) may name. */
+  relations: ReadonlyMap<string, RestRelation>
   /** The querystring schema of the list route. */
   querySchema: JsonSchema
+  /** The querystring schema of GET /:id: `fields=`, and the embed families when the entity has includable relations. */
+  oneQuerySchema: JsonSchema
 }
+
+/** The families GET /:id takes: what of the row, and what to embed with it. */
+const ONE_ROW_FAMILIES = new Set(['fields', 'include', 'limit.<relation>', 'orderby.<relation>'])
 
 /** A `where.or` label: conditions with the same label AND together, labels OR together. */
 export const GROUP_LABEL = '[A-Za-z0-9_]{1,32}'
@@ -51,7 +61,8 @@ export const RESERVED_FILTER_NAMES = ['not', 'or']
 export function listGrammarOf(model: ResourceModel): ListGrammar {
   refuseReservedNames(model)
   const filterKeys = new Map<string, FilterKey>()
-  const sortKeys = new Map<string, RestField>()
+  const sortKeys: ListGrammar['sortKeys'] = new Map()
+  const limitKeys: ListGrammar['limitKeys'] = new Map()
   const where: Record<string, JsonSchema> = {}
   for (const field of model.filterable) {
     for (const op of field.ops) {
@@ -61,7 +72,7 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
   }
   const orderby: Record<string, JsonSchema> = {}
   for (const field of model.sortable) {
-    sortKeys.set(`orderby.${field.name}`, field)
+    sortKeys.set(`orderby.${field.name}`, { field })
     orderby[`orderby.${field.name}`] = {
       type: 'string',
       enum: ['asc', 'desc'],
@@ -109,10 +120,83 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
       example: { [`orderby.${field.name}`]: 'desc' }
     })
   }
+  families.push(...embedFamilies(model, sortKeys, limitKeys))
   for (const [name, schema] of Object.entries(pageKeySchemas(model))) {
     families.push({ name, spelling: name, description: String(schema.description ?? ''), keys: { [name]: schema }, patterns: {}, example: {} })
   }
-  return { families, filterKeys, sortKeys, querySchema: querySchemaOf(model, families) }
+  // `fields` first: what of the row, then what to embed with it.
+  const forOne = families.filter((family) => ONE_ROW_FAMILIES.has(family.name)).sort((a, b) => Number(b.name === 'fields') - Number(a.name === 'fields'))
+  return {
+    families,
+    filterKeys,
+    sortKeys,
+    limitKeys,
+    relations: model.includable,
+    querySchema: querySchemaOf(model, families),
+    oneQuerySchema: querySchemaOf(model, forOne)
+  }
+}
+
+/**
+ * `include=` and, per to-many relation, the size and order of its embedded arrays
+ * (`limit.books=5`, `orderby.books.price=desc`); none for an entity that declares no `includable`.
+ */
+function embedFamilies(model: ResourceModel, sortKeys: ListGrammar['sortKeys'], limitKeys: ListGrammar['limitKeys']): QueryFamily[] {
+  const relations = [...model.includable.values()]
+  if (relations.length === 0) return []
+  const families: QueryFamily[] = [
+    {
+      name: 'include',
+      spelling: 'include=<relation>,…',
+      description: `relations to embed, comma-separated: ${relations.map((relation) => `${relation.name} (${relation.kind === 'to-one' ? 'an object' : 'an array'})`).join(', ')}`,
+      keys: {
+        include: {
+          type: 'string',
+          maxLength: 1_000,
+          description: `comma-separated relations to embed, of: ${relations.map((relation) => relation.name).join(', ')}`
+        }
+      },
+      patterns: {},
+      example: { include: relations[0].name }
+    }
+  ]
+  const toMany = relations.filter((relation) => relation.kind === 'to-many')
+  if (toMany.length === 0) return families
+  const limits: Record<string, JsonSchema> = {}
+  const orders: Record<string, JsonSchema> = {}
+  for (const relation of toMany) {
+    limitKeys.set(`limit.${relation.name}`, relation)
+    limits[`limit.${relation.name}`] = {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_EMBED_LIMIT,
+      description: `most ${relation.name} embedded per row (default ${DEFAULT_EMBED_LIMIT})`
+    }
+    for (const field of relation.target.sortable) {
+      sortKeys.set(`orderby.${relation.name}.${field.name}`, { field, relation })
+      orders[`orderby.${relation.name}.${field.name}`] = { type: 'string', enum: ['asc', 'desc'], description: `order of each row's embedded ${relation.name} by ${field.name}` }
+    }
+  }
+  const [first] = toMany
+  families.push(
+    {
+      name: 'limit.<relation>',
+      spelling: 'limit.<relation>=n',
+      description: `most rows of an included to-many relation per row, 1..${MAX_EMBED_LIMIT}, default ${DEFAULT_EMBED_LIMIT}`,
+      keys: limits,
+      patterns: {},
+      example: { include: first.name, [`limit.${first.name}`]: '5' }
+    },
+    {
+      name: 'orderby.<relation>',
+      spelling: 'orderby.<relation>.<field>',
+      description: 'order of an included to-many relation\'s rows within each row (then their primary key); it does not sort the rows themselves',
+      keys: orders,
+      patterns: {},
+      example: { include: first.name, [`orderby.${first.name}.${first.target.primary.name}`]: 'desc' }
+    }
+  )
+  return families
 }
 
 /** The ajv schema: every family's keys and patterns; anything else is a 400 that says what is allowed. */
@@ -165,17 +249,27 @@ function conditionPatterns(model: ResourceModel, prefix: string, meaning: string
 
 /** What an unknown key could have been, by key prefix (src/http/error-problems.ts quotes the longest match). */
 function hintsOf(model: ResourceModel, families: QueryFamily[]): Record<string, string> {
+  const hints: Record<string, string> = { '': `the ${families.some((family) => family.name === 'where') ? 'list' : 'route'} takes ${families.map((family) => family.spelling).join(', ')}` }
+  const has = (name: string) => families.some((family) => family.name === name)
   const filterable = `filterable fields: ${model.filterable.map((field) => field.name).join(', ') || 'none'}`
-  const hints: Record<string, string> = {
-    '': `the list takes ${families.map((family) => family.spelling).join(', ')}`,
-    'where.': filterable,
-    'where.not.': `where.not.<field>.<op>; ${filterable}`,
-    'where.or.': `where.or.<label>.<field>.<op> with a label of ${GROUP_LABEL}; ${filterable}`,
-    'orderby.': `sortable fields: ${model.sortable.map((field) => field.name).join(', ') || 'none'}`
+  if (has('where')) {
+    Object.assign(hints, {
+      'where.': filterable,
+      'where.not.': `where.not.<field>.<op>; ${filterable}`,
+      'where.or.': `where.or.<label>.<field>.<op> with a label of ${GROUP_LABEL}; ${filterable}`
+    })
+    for (const field of model.filterable) {
+      hints[`where.${field.name}.`] = `${field.name} takes the ops ${field.ops.join(', ')}`
+      hints[`where.not.${field.name}.`] = hints[`where.${field.name}.`]
+    }
   }
-  for (const field of model.filterable) {
-    hints[`where.${field.name}.`] = `${field.name} takes the ops ${field.ops.join(', ')}`
-    hints[`where.not.${field.name}.`] = hints[`where.${field.name}.`]
+  if (has('orderby')) hints['orderby.'] = `sortable fields: ${model.sortable.map((field) => field.name).join(', ') || 'none'}`
+  const toMany = [...model.includable.values()].filter((relation) => relation.kind === 'to-many')
+  if (has('include')) {
+    hints['limit.'] = `limit.<relation> sizes an included to-many relation, of: ${toMany.map((relation) => relation.name).join(', ') || 'none'}`
+    for (const relation of toMany) {
+      hints[`orderby.${relation.name}.`] = `sortable fields of ${relation.name}: ${relation.target.sortable.map((field) => field.name).join(', ') || 'none'}`
+    }
   }
   return hints
 }

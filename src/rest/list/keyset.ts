@@ -34,7 +34,7 @@ function keysetCondition(keys: KeyColumn[], cursorValues: unknown[]): string {
   for (let i = 0; i < keys.length; i++) {
     const after = afterCondition(keys[i], cursorValues[i])
     if (after === undefined) continue
-    const equalities = keys.slice(0, i).map((key, j) => (cursorValues[j] === null ? `${key.field.sqlColumn} IS NULL` : `${key.field.sqlColumn} = ${placeholderOf(key.field)}`))
+    const equalities = keys.slice(0, i).map((key, j) => (cursorValues[j] === null ? `${key.column} IS NULL` : `${key.column} = ${placeholderOf(key.field)}`))
     disjuncts.push([...equalities, after].join(' AND '))
   }
   return disjuncts.length ? disjuncts.map((part) => `(${part})`).join(' OR ') : '1 = 0'
@@ -42,7 +42,7 @@ function keysetCondition(keys: KeyColumn[], cursorValues: unknown[]): string {
 
 /** "Comes after v in this key's direction"; undefined when nothing can come after (NULL, descending). */
 function afterCondition(key: KeyColumn, value: unknown): string | undefined {
-  const column = key.field.sqlColumn
+  const { column } = key
   if (cannotFollow(key, value)) return undefined
   if (value === null) return `${column} IS NOT NULL`
   const bound = placeholderOf(key.field)

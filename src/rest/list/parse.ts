@@ -5,7 +5,9 @@ import { invalidQuery as invalid } from '../query-errors'
 import { OffsetTooDeepError } from '../../http/errors'
 import type { RestField } from '../resource-model'
 import { MAX_GROUPS, type FilterKey, type ListGrammar } from './grammar'
-import { DEFAULT_LIST_LIMIT } from './value-schemas'
+import type { RestRelation } from '../relations'
+import type { OwnerScope } from '../access'
+import { DEFAULT_EMBED_LIMIT, DEFAULT_LIST_LIMIT } from './value-schemas'
 
 /**
  * The list query string (src/rest/list/grammar.ts) turned into a typed request. ajv has
@@ -40,6 +42,22 @@ export interface ListRequest {
   fields?: RestField[]
   totalCount: boolean
   cursor?: string
+  /** Relations to embed (`include=`), in the order the entity declares them. */
+  embeds: Embed[]
+  /** Also read the version column (under the key the ETag is taken from): GET /:id with embeds. */
+  version?: boolean
+}
+
+/** One included relation. */
+export interface Embed {
+  relation: RestRelation
+  /** Fields of the related rows, in declaration order; undefined means every field the caller may read. */
+  fields?: RestField[]
+  /** to-many: the order of each row's related rows (before their primary key), and how many at most. */
+  sort: SortTerm[]
+  limit: number
+  /** Set by the route when the related entity's owner rule restricts the caller: only its own related rows embed. */
+  owner?: OwnerScope
 }
 
 /** Most values one `in`/`nin` list may carry. */
@@ -57,14 +75,29 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
     sort: [],
     limit: (query.limit as number | undefined) ?? DEFAULT_LIST_LIMIT,
     offset: (query.offset as number | undefined) ?? 0,
-    totalCount: query.totalCount === true
+    totalCount: query.totalCount === true,
+    embeds: []
   }
+  const embeds = new Map<RestRelation, Embed>()
+  const embedOf = (relation: RestRelation) => {
+    let embed = embeds.get(relation)
+    if (embed === undefined) embeds.set(relation, (embed = { relation, sort: [], limit: DEFAULT_EMBED_LIMIT }))
+    return embed
+  }
+  if (typeof query.include === 'string') {
+    for (const name of query.include.split(',')) embedOf(includedRelation(grammar, name))
+  }
+  const named = typeof query.fields === 'string' ? fieldNamesOf(grammar, query.fields) : undefined
+  for (const [relation, names] of named?.related ?? []) embedOf(relation).fields = parseFieldNames(names, relation.target.readable, `${relation.name}.`)
   const where: Ranked[] = []
   const groups = new Map<string, Ranked[]>()
   for (const key in query) {
     if (!key.startsWith('where.')) {
-      const field = grammar.sortKeys.get(key)
-      if (field !== undefined) request.sort.push({ field, descending: query[key] === 'desc' })
+      const sortKey = grammar.sortKeys.get(key)
+      const limited = grammar.limitKeys.get(key)
+      if (sortKey?.relation) requiredEmbed(embeds, sortKey.relation, key).sort.push({ field: sortKey.field, descending: query[key] === 'desc' })
+      else if (sortKey) request.sort.push({ field: sortKey.field, descending: query[key] === 'desc' })
+      else if (limited) requiredEmbed(embeds, limited, key).limit = query[key] as number
       continue
     }
     const raw = query[key]
@@ -86,12 +119,55 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
   }
   request.where = canonical(where)
   request.groups = [...groups.keys()].sort().map((label) => canonical(groups.get(label)!))
-  if (typeof query.fields === 'string') request.fields = parseFields(query.fields, readable)
+  if (named !== undefined) request.fields = parseFieldNames(named.own, readable)
+  request.embeds = [...grammar.relations.values()].filter((relation) => embeds.has(relation)).map((relation) => embeds.get(relation)!)
   if (typeof query.cursor === 'string') {
     if (request.offset !== 0) invalid('querystring.offset', 'cannot be combined with cursor')
     request.cursor = query.cursor
   }
   return request
+}
+
+/** Whether a GET /:id query embeds anything (`include=`, or `fields=` naming a relation's field), so it needs the list's SQL. */
+export function embedsAny(grammar: ListGrammar, query: { include?: unknown; fields?: unknown }): boolean {
+  if (query.include !== undefined) return true
+  return typeof query.fields === 'string' && query.fields.split(',').some((name) => grammar.relations.has(name.split('.')[0]) && name.includes('.'))
+}
+
+function includedRelation(grammar: ListGrammar, name: string): RestRelation {
+  const relation = grammar.relations.get(name)
+  if (relation === undefined) {
+    invalid('querystring.include', `"${name.slice(0, 50)}" is not an includable relation; includable: ${[...grammar.relations.keys()].join(', ') || 'none'}`)
+  }
+  return relation
+}
+
+/** `limit.books` and `orderby.books.<field>` shape what `include=books` embeds, so they need it. */
+function requiredEmbed(embeds: Map<RestRelation, Embed>, relation: RestRelation, key: string): Embed {
+  const embed = embeds.get(relation)
+  if (embed === undefined) invalid(`querystring.${key}`, `shapes the embedded ${relation.name}: add include=${relation.name}`)
+  return embed
+}
+
+/**
+ * `fields=` names split into the row's own and each included relation's (`author.name`; a
+ * relation named there is included, as if `include=` named it too). An embedded object's
+ * column (`address.city`) stays the row's own: no relation shares a property name with it.
+ */
+function fieldNamesOf(grammar: ListGrammar, text: string): { own: Set<string>; related: Map<RestRelation, Set<string>> } {
+  const own = new Set<string>()
+  const related = new Map<RestRelation, Set<string>>()
+  for (const name of text.split(',')) {
+    const dot = name.indexOf('.')
+    const relation = dot === -1 ? undefined : grammar.relations.get(name.slice(0, dot))
+    if (relation === undefined) own.add(name)
+    else {
+      const names = related.get(relation) ?? new Set<string>()
+      names.add(name.slice(dot + 1))
+      related.set(relation, names)
+    }
+  }
+  return { own, related }
 }
 
 /** The key table entry; the schema admitted only keys the grammar knows, so a miss is a bug there. */
@@ -207,11 +283,15 @@ function parseRange(key: string, field: RestField, text: string): unknown[] {
 
 /** `fields=b,a` and `fields=a,b` name the same columns; declaration order keeps them one statement. */
 export function parseFields(text: string, readable: readonly RestField[]): RestField[] {
-  const names = new Set(text.split(','))
+  return parseFieldNames(new Set(text.split(',')), readable)
+}
+
+/** Names of `readable` fields (or of embedded objects, standing for their columns); `prefix` names an included relation in messages. */
+function parseFieldNames(names: Set<string>, readable: readonly RestField[], prefix = ''): RestField[] {
   const fields = readable.filter((field) => names.has(field.name) || names.has(field.name.split('.')[0]))
   for (const name of names) {
     if (!readable.some((field) => field.name === name || field.name.startsWith(name + '.'))) {
-      invalid('querystring.fields', `"${name.slice(0, 50)}" is not a readable field; readable: ${readable.map((field) => field.name).join(', ')}`)
+      invalid('querystring.fields', `"${prefix}${name.slice(0, 50)}" is not a readable field; readable: ${readable.map((field) => prefix + field.name).join(', ')}`)
     }
   }
   return fields

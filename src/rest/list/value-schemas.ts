@@ -7,6 +7,9 @@ export const DEFAULT_LIST_LIMIT = 20
 /** Longest `in`/`nin` list text and cursor accepted, so a query string cannot grow SQL without bound. */
 export const MAX_LIST_TEXT_LENGTH = 4_000
 export const MAX_CURSOR_LENGTH = 2_000
+/** Most rows of a to-many relation embedded per parent row (`limit.<relation>`), and the default. */
+export const MAX_EMBED_LIMIT = 100
+export const DEFAULT_EMBED_LIMIT = 20
 
 /** What one filter value must look like, for the parameter's description in OpenAPI. */
 function describeValue(field: RestField): string {

@@ -1,0 +1,85 @@
+import type { Caller } from '../../auth/caller'
+import { grantFor, refuseForbiddenReads, type Grant } from '../access'
+import type { ResourceModel, RestField } from '../resource-model'
+import type { RowSource } from '../row-source'
+import { ToManyEmbedder } from './embed'
+import { listStatements, runList } from './execute'
+import { listGrammarOf, type ListGrammar } from './grammar'
+import { cutPage } from './map'
+import { conditionsOf, parseListQuery, type Embed, type ListRequest } from './parse'
+import { ListPlanner } from './plan'
+
+type Row = Record<string, unknown>
+
+/** One page as the route answers it: JSON rows, and what the headers say. */
+export interface ListPage {
+  rows: Row[]
+  /** `X-Total-Count`, when asked. */
+  total?: string
+  /** The cursor of the next page, when more rows follow. */
+  cursor?: string
+}
+
+/**
+ * One entity's list reads: a request walks parse -> plan -> execute -> map once. Also serves
+ * `GET /:id` with `include=` (a list of one row), so an embed means the same on both.
+ */
+export class ListReader {
+  readonly grammar: ListGrammar
+  private readonly planner: ListPlanner
+  private readonly embedder = new ToManyEmbedder()
+
+  constructor(
+    private readonly model: ResourceModel,
+    private readonly source: RowSource
+  ) {
+    this.grammar = listGrammarOf(model)
+    this.planner = new ListPlanner(model)
+  }
+
+  /**
+   * The validated query as a request the caller may make: `grant` is its grant on this entity
+   * (the full one without enforcement), `caller` is set when rules are enforced.
+   */
+  parse(query: Record<string, unknown>, grant: Grant, caller: Caller | undefined): ListRequest {
+    const { model } = this
+    const request = parseListQuery(this.grammar, model.readable, query)
+    if (grant.readable !== model.readable) {
+      // Filtering or sorting on a field reveals its values as surely as reading it.
+      refuseForbiddenReads(model, grant, [...(request.fields ?? []), ...conditionsOf(request).map((term) => term.field), ...request.sort.map((term) => term.field)])
+      request.fields ??= grant.readable as RestField[]
+    }
+    // The owner rule is one more condition of the same SQL (so counts, paging and cursors follow it).
+    if (grant.owner) request.where.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject, negated: false })
+    if (caller) authorizeEmbeds(caller, request.embeds)
+    return request
+  }
+
+  /** Plans, runs and maps one request: its page, its count when asked, its embeds. */
+  read(request: ListRequest): Promise<ListPage> {
+    const plan = this.planner.planFor(request)
+    // Bound before the borrow: a forged cursor is a 400 that costs the pool nothing.
+    const statements = listStatements(this.model, plan, request)
+    return this.source.read(async (access) => {
+      const { rows, total } = await runList(access, statements)
+      const cursor = cutPage(rows, request.limit, plan)
+      if (request.embeds.length > 0) await this.embedder.embed(access, rows, request.embeds)
+      return { rows: await access.json(rows, plan.fields, plan.mapRows), total, cursor }
+    })
+  }
+}
+
+/**
+ * An embed shows the related entity as the caller may read it there: its read roles (403
+ * otherwise), its field rules (named fields it may not read are a 403, else it gets those it
+ * may) and its owner rule (only the caller's own related rows embed).
+ */
+function authorizeEmbeds(caller: Caller, embeds: Embed[]): void {
+  for (const embed of embeds) {
+    const { target } = embed.relation
+    const grant = grantFor(target, caller, 'read')
+    refuseForbiddenReads(target, grant, [...(embed.fields ?? []), ...embed.sort.map((term) => term.field)])
+    if (embed.fields === undefined && grant.readable !== target.readable) embed.fields = grant.readable as RestField[]
+    if (grant.owner) embed.owner = grant.owner
+  }
+}

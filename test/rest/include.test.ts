@@ -1,0 +1,187 @@
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app'
+import { seedDemoData } from '../../src/tools/seed'
+import { createTestDatabase } from '../helper'
+import { problemOf } from '../fixtures/seed'
+import { walkPages } from '../fixtures/paging'
+import { bearer, TEST_SECRET } from '../support/tokens'
+import { waitForIdlePool } from '../support/pool-state'
+import type { Config } from '../../src/config'
+
+type Row = Record<string, any>
+
+async function seededApp(t: Parameters<typeof createTestDatabase>[0], overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  const config = await createTestDatabase(t)
+  await seedDemoData(config)
+  const app = await buildApp({ ...config, ...overrides })
+  t.teardown(() => app.close())
+  return app
+}
+
+const json = async (app: FastifyInstance, url: string, headers: Record<string, string> = {}) => {
+  const response = await app.inject({ url, headers })
+  if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}: ${response.body}`)
+  return response.json() as Row[]
+}
+
+t.test('include= embeds related rows, exactly as their own routes answer them', async (t) => {
+  const app = await seededApp(t)
+  const authors = await json(app, '/authors?limit=100')
+  const books = await json(app, '/books?limit=100')
+  const authorById = new Map(authors.map((author) => [author.id, author]))
+
+  await t.test('to-one: every book carries its author next to authorId', async (t) => {
+    const embedded = await json(app, '/books?include=author&limit=100')
+    t.equal(embedded.length, books.length)
+    for (const [i, book] of embedded.entries()) {
+      const { author, ...own } = book
+      t.same(own, books[i], `book ${book.id}: its own fields unchanged`)
+      t.same(author, authorById.get(book.authorId), `book ${book.id}: the author /authors answers`)
+    }
+  })
+
+  await t.test('to-many: every author carries its books, bounded and ordered per author', async (t) => {
+    const embedded = await json(app, '/authors?include=books&limit=100')
+    for (const author of embedded) {
+      const own = books.filter((book) => book.authorId === author.id)
+      t.same(author.books, own, `author ${author.id}: all ${own.length} books (fewer than the default 20), by id`)
+    }
+    const shaped = await json(app, '/authors?include=books&limit.books=2&orderby.books.price=desc&orderby.books.title=asc&limit=100')
+    for (const author of shaped) {
+      const expected = books
+        .filter((book) => book.authorId === author.id)
+        .sort((a, b) => b.price - a.price || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0) || a.id - b.id)
+        .slice(0, 2)
+      t.same(author.books, expected, `author ${author.id}: the two dearest books`)
+    }
+    const bare = await json(app, '/authors?where.id.eq=1&include=books&where.not.id.eq=1')
+    t.same(bare, [], 'no parent rows: nothing to embed')
+  })
+
+  await t.test('an author with no books embeds [], a filtered page embeds only its own rows', async (t) => {
+    const created = await app.inject({ method: 'POST', url: '/authors', payload: { name: 'Nobody Yet' } })
+    t.equal(created.statusCode, 201)
+    const [lonely] = await json(app, `/authors?where.id.eq=${created.json().id}&include=books`)
+    t.same(lonely.books, [])
+    const cheap = await json(app, '/authors?where.or.a.id.eq=3&where.or.b.id.eq=5&include=books&fields=id,books.id')
+    t.same(
+      cheap.map((author) => [author.id, author.books.map((book: Row) => book.id)]),
+      [3, 5].map((id) => [id, books.filter((book) => book.authorId === id).map((book) => book.id)])
+    )
+  })
+
+  await t.test('dotted fields= returns exactly the listed keys, and implies the include', async (t) => {
+    const rows = await json(app, '/books?fields=id,title,author.name&limit=3')
+    t.same(rows, books.slice(0, 3).map((book) => ({ id: book.id, title: book.title, author: { name: authorById.get(book.authorId)!.name } })))
+    const nested = await json(app, '/authors?fields=name,books.title&limit.books=1&include=books&limit=2')
+    t.same(nested, authors.slice(0, 2).map((author) => ({ name: author.name, books: [{ title: books.find((book) => book.authorId === author.id)!.title }] })))
+    const onlyEmbed = await json(app, '/books?fields=author.id&limit=1')
+    t.same(onlyEmbed, [{ author: { id: books[0].authorId } }], 'no implied authorId or id')
+  })
+
+  await t.test('paging, sorting and filters are those of the rows alone', async (t) => {
+    const plain = await walkPages(app, '/books?orderby.price=desc&limit=7')
+    const embedded = await walkPages(app, '/books?orderby.price=desc&limit=7&include=author')
+    t.same(embedded.rows.map((row) => row.id), plain.rows.map((row) => row.id))
+    t.equal(embedded.pages, plain.pages)
+    const counted = await app.inject('/books?include=author&where.price.lt=9&totalCount=true&limit=1')
+    t.equal(counted.headers['x-total-count'], String(books.filter((book) => book.price < 9).length))
+  })
+
+  await t.test('GET /:id takes include= too, with its ETag and 404 as without', async (t) => {
+    const plain = await app.inject('/books/1')
+    const embedded = await app.inject('/books/1?include=author,orders')
+    t.equal(embedded.statusCode, 200)
+    const { author, orders, ...own } = embedded.json()
+    t.same(own, plain.json())
+    t.same(author, authorById.get(1))
+    t.same(orders.map((order: Row) => order.id), [2, 4], "Dune's orders")
+    t.equal(embedded.headers.etag, plain.headers.etag, 'the same ETag')
+    t.equal((await app.inject({ url: '/books/1?include=author', headers: { 'if-none-match': String(plain.headers.etag) } })).statusCode, 304)
+    const picked = await app.inject('/books/1?fields=title,author.name')
+    t.same(picked.json(), { title: 'Dune', author: { name: 'Frank Herbert' } }, 'exactly the listed keys')
+    t.equal(picked.headers.etag, plain.headers.etag, 'an ETag whatever fields= selects')
+    const shaped = await app.inject('/authors/2?include=books&limit.books=1&orderby.books.price=desc&fields=name,books.title')
+    t.same(shaped.json(), { name: 'Ursula K. Le Guin', books: [{ title: 'The Dispossessed' }] })
+    problemOf(t, await app.inject('/books/999?include=author'), 404)
+    const refused = problemOf(t, await app.inject('/books/1?where.id.eq=1'), 400)
+    t.match(refused.detail, /the route takes fields, include/)
+  })
+
+  await t.test('what is refused, with a 400 that says what to send', async (t) => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['/books?include=publisher', 'querystring.include', /"publisher" is not an includable relation; includable: author, orders/],
+      ['/books?include=author,', 'querystring.include', /"" is not an includable relation/],
+      ['/authors?limit.books=3', 'querystring.limit.books', /add include=books/],
+      ['/authors?orderby.books.price=asc', 'querystring.orderby.books.price', /add include=books/],
+      ['/authors?include=books&limit.books=101', 'querystring.limit.books', /must be <= 100/],
+      ['/authors?include=books&limit.books=0', 'querystring.limit.books', /must be >= 1/],
+      ['/authors?include=books&orderby.books.isbn=asc', 'querystring.orderby.books.isbn', /not allowed/],
+      ['/books?fields=id,author.password', 'querystring.fields', /"author\.password" is not a readable field; readable: author\.id, author\.name/],
+      ['/books?limit.author=3', 'querystring.limit.author', /not allowed/],
+      ['/orders?include=book.author', 'querystring.include', /"book\.author" is not an includable relation/]
+    ]
+    for (const [url, path, message] of cases) {
+      const body = problemOf(t, await app.inject(url), 400)
+      t.equal(body.errors?.[0]?.path, path, url)
+      t.match(body.detail, message, url)
+    }
+  })
+
+  t.equal((await waitForIdlePool(app)).active, 0, 'the pool is idle afterwards')
+})
+
+t.test('no N+1: a page runs one statement, plus one per to-many include, whatever its size', async (t) => {
+  // One pooled connection, so the session's own counter sees every statement the requests run.
+  const app = await seededApp(t, { DB_POOL_SIZE: 1 })
+  const executed = async () => {
+    const [row] = await app.db.query("SHOW SESSION STATUS LIKE 'Com_stmt_execute'")
+    return Number(row.Value)
+  }
+  const statementsOf = async (url: string) => {
+    await json(app, url) // prepares the statements, so the counted run is a steady-state one
+    const before = await executed()
+    const rows = await json(app, url)
+    return { statements: (await executed()) - before, rows: rows.length }
+  }
+  for (const limit of [2, 24]) {
+    t.same(await statementsOf(`/books?limit=${limit}`), { statements: 1, rows: limit }, `plain list of ${limit}`)
+    t.same(await statementsOf(`/books?include=author&limit=${limit}`), { statements: 1, rows: limit }, `include=author, ${limit} rows: joined`)
+    t.same(await statementsOf(`/books?include=author,orders&limit=${limit}`), { statements: 2, rows: limit }, `include=author,orders, ${limit} rows`)
+  }
+  for (const limit of [1, 6]) {
+    t.same(await statementsOf(`/authors?include=books&limit=${limit}`), { statements: 2, rows: limit }, `include=books, ${limit} authors`)
+  }
+})
+
+t.test("embeds follow the related entity's own rules", async (t) => {
+  const app = await seededApp(t, { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: TEST_SECRET })
+  const alice = bearer('alice', [])
+  const bob = bearer('bob', [])
+  for (const [headers, bookId] of [[alice, 5], [bob, 5], [alice, 6]] as const) {
+    const placed = await app.inject({ method: 'POST', url: '/orders', headers, payload: { bookId, quantity: 1 } })
+    t.equal(placed.statusCode, 201, placed.body)
+  }
+
+  const anonymous = await json(app, '/authors?include=books&where.id.eq=2')
+  t.ok(anonymous[0].books.length > 0 && anonymous[0].books.every((book: Row) => !('stock' in book) && 'price' in book), "Book's field rules: no stock for anonymous callers")
+  const refused = problemOf(t, await app.inject('/authors?fields=name,books.stock'), 403)
+  t.match(refused.detail, /your roles may not read Book\.stock/)
+  problemOf(t, await app.inject('/authors?include=books&orderby.books.stock=desc'), 403)
+  const editor = await json(app, '/authors?fields=books.stock&where.id.eq=2', bearer('ed', ['editor']))
+  t.ok(editor[0].books.every((book: Row) => typeof book.stock === 'number'), 'an editor sees stock')
+
+  problemOf(t, await app.inject('/books?include=orders'), 401)
+  const mine = await json(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', alice)
+  t.same(mine, [{ id: 5, orders: [{ customerId: 'alice' }] }, { id: 6, orders: [{ customerId: 'alice' }] }], "Order's owner rule: alice sees only her orders")
+  const bobs = await json(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', bob)
+  t.same(bobs, [{ id: 5, orders: [{ customerId: 'bob' }] }, { id: 6, orders: [] }])
+  const all = await json(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', bearer('sam', ['staff']))
+  t.same(all.map((book) => book.orders.length), [2, 1], 'staff sees every order')
+  const one = await app.inject({ url: '/books/5?include=orders&fields=orders.customerId', headers: alice })
+  t.same(one.json(), { orders: [{ customerId: 'alice' }] }, 'GET /:id embeds under the same rules')
+  problemOf(t, await app.inject('/books/5?include=orders'), 401)
+  const ordersWithBook = await json(app, '/orders?include=book&fields=id,book.title', alice)
+  t.same(ordersWithBook.map((order) => order.book.title).sort(), ['A Wizard of Earthsea', 'The Left Hand of Darkness'])
+})
