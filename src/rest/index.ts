@@ -8,6 +8,8 @@ import { linkRelations } from './relations'
 import { ResourceReader } from './resource-reader'
 import { getRestResource } from './resource'
 import { registerWriteRoutes } from './write-routes'
+import { registerNestedRoutes } from './nested-routes'
+import { ListReader } from './list/list-reader'
 
 export interface RestRoutesOptions {
   entities: Function[]
@@ -29,11 +31,20 @@ export default async function restRoutes(app: FastifyInstance, { entities }: Res
     if (model.operations.has('update')) app.addSchema(patchBodySchema(model))
   }
   // Entity schemas refer to each other (`author` in a Book), so every one is added before any route.
-  for (const model of models) {
-    const events = needsEntityEvents(app.db, model.metadata) ? new EntityEvents(app.db, model) : undefined
-    const source = rowSourceFor(app.db, events)
-    const reader = new ResourceReader(model, source)
-    registerReadRoutes(app, model, reader, source)
-    registerWriteRoutes(app, model, reader, events)
+  const parts = new Map(
+    models.map((model) => {
+      const events = needsEntityEvents(app.db, model.metadata) ? new EntityEvents(app.db, model) : undefined
+      const source = rowSourceFor(app.db, events)
+      const reader = new ResourceReader(model, source)
+      const lists = new ListReader(model, source)
+      registerReadRoutes(app, model, reader, lists)
+      return [model, { reader, lists, writes: registerWriteRoutes(app, model, reader, events) }] as const
+    })
+  )
+  for (const [parent, { reader }] of parts) {
+    for (const relation of parent.includable.values()) {
+      const { lists, writes } = parts.get(relation.target)!
+      registerNestedRoutes(app, { parent, parentReader: reader, relation, lists, writes })
+    }
   }
 }

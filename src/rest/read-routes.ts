@@ -1,14 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError } from '../http/errors'
 import { parseId } from './ids'
-import { ListReader } from './list/list-reader'
+import type { ListReader } from './list/list-reader'
 import { embedsAny, parseFields } from './list/parse'
 import { nextPageUrl } from './list/map'
 import { listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
 import { noneMatchHits } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
-import type { RowSource } from './row-source'
 import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { fullGrant, refuseForbiddenReads, type Grant } from './access'
 import { routeAccess } from './route-access'
@@ -23,11 +22,10 @@ type ListRequestOf = FastifyRequest<{ Querystring: Record<string, unknown> }>
  * converted by each column's codec and written by the route's response schema. No
  * QueryBuilder and no metadata lookups per request.
  */
-export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, source: RowSource) {
+export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, lists: ListReader) {
   const ids = schemaIds(model)
   const versioned = model.version !== undefined
   const everything = fullGrant(model)
-  const lists = new ListReader(model, source)
   if (model.operations.has('get')) {
     const access = routeAccess(app, model, 'get')
     app.get(

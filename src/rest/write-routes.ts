@@ -109,14 +109,40 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     return { databaseEntity, entity: events!.assign(events!.entityOf(raw, model.readable), values) }
   }
 
+  /** POST's work, shared with the nested POST (`/authors/:id/books`, src/rest/nested-routes.ts). */
+  const create = async (request: FastifyRequest<{ Body: Body }>, reply: FastifyReply) => {
+    const grant = request.grant ?? everything
+    let values = bodyValues(request.body, model.creatable)
+    refuseForbiddenWrites(model, grant, values)
+    if (grant.owner) values = stampOwner(model, grant.owner, values)
+    const access = insertReturnsRow && !events ? pooled : await transactionAccess(request, events)
+    const entity = events?.assign(model.metadata.create(), values)
+    if (events) values = await events.before('Insert', access.runner!, entity!, undefined, values)
+    const insert = statements.insert(values)
+    let raw: Row | undefined
+    if (insertReturnsRow) {
+      raw = (await access.run<Row>(insert.statement, insert.values))[0]
+    } else {
+      const result = (await access.run(insert.statement, insert.values)) as unknown as WriteResult
+      raw = (await access.run<Row>(selection.byId, [...model.scope.values, insert.key ?? result.insertId]))[0]
+    }
+    if (raw === undefined) throw new NotFoundError(`the new ${model.name} could not be read back`)
+    if (events) await events.after('Insert', access.runner!, events.merge(entity!, raw, selection.fields), undefined)
+    const shown = shownTo(grant)
+    const [row] = await access.json([raw], shown.fields, shown.mapRows)
+    reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
+    return sendRow(reply, row, 201)
+  }
+  // Without RETURNING, or with entity events, the INSERT and its read-back share one transaction.
+  const createConfig = { transactional: !insertReturnsRow || events !== undefined }
+
   if (model.operations.has('create')) {
     const routeRules = routeAccess(app, model, 'create')
     app.post<{ Body: Body }>(
       model.path,
       {
         ...routeRules.hooks,
-        // Without RETURNING, or with entity events, the INSERT and its read-back share one transaction.
-        config: { transactional: !insertReturnsRow || events !== undefined },
+        config: createConfig,
         schema: {
           tags,
           summary: `Create a ${model.name}`,
@@ -129,29 +155,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
           }
         }
       },
-      async function create(request, reply) {
-        const grant = request.grant ?? everything
-        let values = bodyValues(request.body, model.creatable)
-        refuseForbiddenWrites(model, grant, values)
-        if (grant.owner) values = stampOwner(model, grant.owner, values)
-        const access = insertReturnsRow && !events ? pooled : await transactionAccess(request, events)
-        const entity = events?.assign(model.metadata.create(), values)
-        if (events) values = await events.before('Insert', access.runner!, entity!, undefined, values)
-        const insert = statements.insert(values)
-        let raw: Row | undefined
-        if (insertReturnsRow) {
-          raw = (await access.run<Row>(insert.statement, insert.values))[0]
-        } else {
-          const result = (await access.run(insert.statement, insert.values)) as unknown as WriteResult
-          raw = (await access.run<Row>(selection.byId, [...model.scope.values, insert.key ?? result.insertId]))[0]
-        }
-        if (raw === undefined) throw new NotFoundError(`the new ${model.name} could not be read back`)
-        if (events) await events.after('Insert', access.runner!, events.merge(entity!, raw, selection.fields), undefined)
-        const shown = shownTo(grant)
-        const [row] = await access.json([raw], shown.fields, shown.mapRows)
-        reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
-        return sendRow(reply, row, 201)
-      }
+      create
     )
   }
 
@@ -245,4 +249,8 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
       }
     )
   }
+  return { create, createConfig }
 }
+
+/** What the nested POST reuses of an entity's write routes. */
+export type EntityWrites = ReturnType<typeof registerWriteRoutes>

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { entities } from '../../entities'
 import { buildResourceModel } from '../../src/rest/resource-model'
 import { listGrammarOf } from '../../src/rest/list/grammar'
+import { linkRelations } from '../../src/rest/relations'
 import { metadataOf } from '../fixtures/metadata'
 
 /**
@@ -13,9 +14,11 @@ import { metadataOf } from '../fixtures/metadata'
  */
 t.test("docs/rest.md lists exactly the list grammar's families, spelled as the code spells them", async (t) => {
   const metadata = await metadataOf(entities)
+  const models = entities.map((entity) => buildResourceModel(metadata(entity)))
+  linkRelations(models)
   const families = new Map<string, string>()
-  for (const entity of entities) {
-    for (const family of listGrammarOf(buildResourceModel(metadata(entity))).families) families.set(family.name, family.spelling)
+  for (const model of models) {
+    for (const family of listGrammarOf(model).families) families.set(family.name, family.spelling)
   }
   const markdown = readFileSync(path.join(__dirname, '../../docs/rest.md'), 'utf8')
   const section = markdown.slice(markdown.indexOf('## Lists'), markdown.indexOf('```sh', markdown.indexOf('## Lists')))

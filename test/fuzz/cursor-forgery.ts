@@ -36,11 +36,13 @@ function cursorOf(url: string): string | undefined {
 function probeUrls(operation: Operation): string[] {
   const limit = operation.queryParams.find((param) => param.name === 'limit')
   const limitPart = limit ? `limit=${limit.schema.minimum ?? 1}` : ''
-  const urls = [`${operation.path}?${limitPart}`]
+  // A nested list (`/authors/{id}/books`) pages under a parent: row 1 of every seeded table has related rows.
+  const path = operation.path.replace(/\{[^}]+\}/g, '1')
+  const urls = [`${path}?${limitPart}`]
   for (const param of operation.queryParams) {
     const members: unknown[] = param.schema.enum ?? []
     for (const member of members.slice(0, 2)) {
-      if (typeof member === 'string') urls.push(`${operation.path}?${encodeURIComponent(param.name)}=${encodeURIComponent(member)}&${limitPart}`)
+      if (typeof member === 'string') urls.push(`${path}?${encodeURIComponent(param.name)}=${encodeURIComponent(member)}&${limitPart}`)
     }
   }
   return urls
