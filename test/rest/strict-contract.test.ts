@@ -36,7 +36,7 @@ t.test('a strict contract on every route', async (t) => {
       ['/books?where.pages.eq=3', /is not allowed; filterable fields: id, title,/],
       ['/books?where.title.gt2=x', /title takes the ops eq, neq, gt, gte, lt, lte, in, nin, like, notLike, contains, startsWith, endsWith$/],
       ['/books?orderby.isbn=asc', /sortable fields: id, title,/],
-      ['/books?colour=red', /the list takes where\.<field>\.<op>, where\.not\.<field>\.<op>, where\.or\.<label>\.<field>\.<op>, orderby\.<field>/],
+      ['/books?colour=red', /the list takes where\.<field>\.<op>, where\.not\.<field>\.<op>, where\.or\.<label>\.<field>\.<op>, where\.<relation>\.<field>\.<op>, orderby\.<field>/],
       ['/orders?where.status.eq=lost', /must be one of: placed, shipped, cancelled$/],
       ['/books?where.stock.gt=-1', /must be between 0 and 4294967295/]
     ]

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { invalidQuery } from '../query-errors'
 import type { RestField } from '../resource-model'
+import type { RestRelation } from '../relations'
 
 /**
  * Keyset cursors: the sort values of the last row of a page plus its primary key, as
@@ -13,8 +14,14 @@ import type { RestField } from '../resource-model'
  */
 export interface KeyColumn {
   field: RestField
-  /** The column in the list's SQL, qualified with its table. */
+  /** Set when the key is a to-one relation's field, read through its join. */
+  relation?: RestRelation
+  /** As the grammar names it: `price`, `author.name`. */
+  name: string
+  /** The column in the list's SQL, qualified with its table or join. */
   column: string
+  /** Whether the key can be NULL: a nullable column, or a relation's field when the related row can be missing. */
+  nullable: boolean
   descending: boolean
   /** Property of a fetched row that carries this key's raw value. */
   rowKey: string
@@ -22,7 +29,7 @@ export interface KeyColumn {
 
 /** Identifies a sort order; a cursor only fits the order it was made for. */
 export function sortSignature(keys: KeyColumn[]): string {
-  return keys.map((key) => `${key.field.name}:${key.descending ? 'd' : 'a'}`).join(',')
+  return keys.map((key) => `${key.name}:${key.descending ? 'd' : 'a'}`).join(',')
 }
 
 function checksum(signature: string, payload: string): string {
@@ -53,7 +60,7 @@ export function decodeCursor(keys: KeyColumn[], signature: string, cursor: strin
   if (!Array.isArray(values) || values.length !== keys.length) invalidQuery('querystring.cursor', 'is not a valid cursor')
   return keys.map((key, index) => {
     const value = values[index]
-    if (value === null && key.field.nullable) return null
+    if (value === null && key.nullable) return null
     const bound = value === null ? undefined : key.field.codec.fromCursor(value)
     if (bound === undefined || bound === null) invalidQuery('querystring.cursor', 'is not a valid cursor')
     return bound

@@ -2,8 +2,9 @@ import { quoteIdentifier } from '../naming'
 import { selectedAs } from '../select-list'
 import { rowMapperOf, type RowMapper } from '../row-mapper'
 import type { RowAccess } from '../row-source'
-import type { Embed } from './parse'
-import { embedKey, paddedLength } from './plan'
+import type { Embed, ListRequest } from './parse'
+import { paddedLength } from './conditions'
+import { embedKey } from './plan'
 
 type Row = Record<string, unknown>
 
@@ -27,8 +28,8 @@ export class ToManyEmbedder {
   private readonly statements = new Map<string, ToManyStatement>()
 
   /** Fills `rows[i][relation]` with an array for every to-many embed of the request. */
-  async embed(access: RowAccess, rows: Row[], embeds: readonly Embed[]): Promise<void> {
-    for (const embed of embeds) {
+  async embed(access: RowAccess, rows: Row[], request: ListRequest): Promise<void> {
+    for (const embed of request.embeds) {
       if (embed.relation.kind !== 'to-many') continue
       const byParent = new Map<string, Row[]>()
       const keys: unknown[] = []
@@ -43,9 +44,10 @@ export class ToManyEmbedder {
       }
       if (keys.length === 0) continue
       const padded = paddedLength(keys.length)
-      const statement = this.statementFor(embed, padded)
+      const owner = request.owners.get(embed.relation)
+      const statement = this.statementFor(embed, padded, owner !== undefined)
       const values: unknown[] = [...embed.relation.target.scope.values]
-      if (embed.owner) values.push(embed.owner.subject)
+      if (owner) values.push(owner.subject)
       values.push(...keys)
       for (let i = keys.length; i < padded; i++) values.push(keys[keys.length - 1])
       values.push(String(embed.limit))
@@ -55,20 +57,20 @@ export class ToManyEmbedder {
     }
   }
 
-  private statementFor(embed: Embed, parents: number): ToManyStatement {
+  private statementFor(embed: Embed, parents: number, owned: boolean): ToManyStatement {
     const { relation } = embed
-    const shape = `${relation.name}${embed.owner ? '@' : ''}#${parents}|${embed.fields ? embed.fields.map((field) => field.name).join(',') : '*'}|${embed.sort.map((term) => `${term.field.name}${term.descending ? '-' : '+'}`).join(',')}`
+    const shape = `${relation.name}${owned ? '@' : ''}#${parents}|${embed.fields ? embed.fields.map((field) => field.name).join(',') : '*'}|${embed.sort.map((term) => `${term.field.name}${term.descending ? '-' : '+'}`).join(',')}`
     let statement = this.statements.get(shape)
     if (statement === undefined) {
       if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear()
-      statement = buildStatement(embed, parents)
+      statement = buildStatement(embed, parents, owned)
       this.statements.set(shape, statement)
     }
     return statement
   }
 }
 
-function buildStatement(embed: Embed, parents: number): ToManyStatement {
+function buildStatement(embed: Embed, parents: number, owned: boolean): ToManyStatement {
   const { target, targetColumn } = embed.relation
   const table = target.sqlTable
   const fields = embed.fields ?? target.readable
@@ -79,7 +81,7 @@ function buildStatement(embed: Embed, parents: number): ToManyStatement {
   columns.push(`${table}.${targetColumn} AS ${quoteIdentifier('_parent')}`)
   columns.push(`ROW_NUMBER() OVER (PARTITION BY ${table}.${targetColumn} ORDER BY ${orderSql}) AS ${quoteIdentifier('_rank')}`)
   const conditions = [target.scope.sql]
-  if (embed.owner) conditions.push(`${table}.${embed.owner.field.sqlColumn} = ?`)
+  if (owned) conditions.push(`${table}.${target.access.owner!.sqlColumn} = ?`)
   conditions.push(`${table}.${targetColumn} IN (${new Array(parents).fill('?').join(', ')})`)
   const inner = `SELECT ${columns.join(', ')} FROM ${table} WHERE ${conditions.filter(Boolean).join(' AND ')}`
   return {

@@ -4,7 +4,8 @@ import type { RowAccess } from '../row-source'
 import { decodeCursor } from './cursor'
 import { afterCursorQuery } from './keyset'
 import type { ListRequest } from './parse'
-import { filterValues, joinValues, type ListPlan } from './plan'
+import { filterValues } from './conditions'
+import { joinValues, type ListPlan } from './plan'
 
 type Row = Record<string, unknown>
 
@@ -29,8 +30,8 @@ export function listStatements(model: ResourceModel, plan: ListPlan, request: Li
     keysetValues = after.values
   }
   // LIMIT/OFFSET are bound as text: MySQL 8 refuses the DOUBLE mysql2 sends for a JS number there.
-  const page = { sql, values: [...joinValues(request), ...values, ...keysetValues, String(request.limit + 1), String(request.offset)] }
-  return request.totalCount ? { page, count: { sql: plan.countSql, values } } : { page }
+  const page = { sql, values: [...joinValues(request, plan.joins), ...values, ...keysetValues, String(request.limit + 1), String(request.offset)] }
+  return request.totalCount ? { page, count: { sql: plan.countSql, values: [...joinValues(request, plan.countJoins), ...values] } } : { page }
 }
 
 /** Runs the statements side by side (each borrows its own pooled connection on the fast path). */

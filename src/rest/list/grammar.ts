@@ -27,6 +27,8 @@ export interface QueryFamily {
 /** What one key of the `where` families means. */
 export interface FilterKey {
   field: RestField
+  /** Set for a field of an includable relation (`where.author.name.like`): a join (to-one) or EXISTS (to-many). */
+  relation?: RestRelation
   op: FilterOp
   /** Position in the canonical order, so equal filters in any URL order share one statement. */
   rank: number
@@ -64,19 +66,23 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
   const sortKeys: ListGrammar['sortKeys'] = new Map()
   const limitKeys: ListGrammar['limitKeys'] = new Map()
   const where: Record<string, JsonSchema> = {}
-  for (const field of model.filterable) {
+  const whereRelated: Record<string, JsonSchema> = {}
+  const targets = filterTargetsOf(model)
+  for (const { name, field, relation } of targets) {
     for (const op of field.ops) {
-      filterKeys.set(`where.${field.name}.${op}`, { field, op, rank: filterKeys.size })
-      where[`where.${field.name}.${op}`] = filterValueSchema(field, op)
+      filterKeys.set(`where.${name}.${op}`, { field, relation, op, rank: filterKeys.size })
+      ;(relation ? whereRelated : where)[`where.${name}.${op}`] = filterValueSchema(field, op, name)
     }
   }
   const orderby: Record<string, JsonSchema> = {}
-  for (const field of model.sortable) {
-    sortKeys.set(`orderby.${field.name}`, { field })
-    orderby[`orderby.${field.name}`] = {
+  const toOne = [...model.includable.values()].filter((relation) => relation.kind === 'to-one')
+  const sortTargets = [...model.sortable.map((field) => ({ name: field.name, field, relation: undefined })), ...toOne.flatMap((relation) => relation.target.sortable.map((field) => ({ name: `${relation.name}.${field.name}`, field, relation })))]
+  for (const { name, field, relation } of sortTargets) {
+    sortKeys.set(`orderby.${name}`, { field, relation })
+    orderby[`orderby.${name}`] = {
       type: 'string',
       enum: ['asc', 'desc'],
-      description: `sort by ${field.name}; repeat orderby.* keys to sort by several fields, in URL order`
+      description: `sort by ${name}; repeat orderby.* keys to sort by several fields, in URL order`
     }
   }
   const families: QueryFamily[] = []
@@ -96,7 +102,7 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
         spelling: 'where.not.<field>.<op>',
         description: 'each negates its own condition (NOT a AND NOT b); a row where the field is NULL matches neither the condition nor its negation (SQL NULL semantics)',
         keys: {},
-        patterns: conditionPatterns(model, 'where\\.not\\.', 'the negated condition'),
+        patterns: conditionPatterns(targets, 'where\\.not\\.', 'the negated condition'),
         example: prefixed('where.not.', first)
       },
       {
@@ -104,10 +110,22 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
         spelling: `where.or.<label>.<field>.<op>`,
         description: `boolean groups: conditions with the same label (${GROUP_LABEL}) AND together, labels OR together, and the group ANDs with the other filters; at most ${MAX_GROUPS} labels`,
         keys: {},
-        patterns: conditionPatterns(model, `where\\.or\\.${GROUP_LABEL}\\.`, 'one condition of the labelled group'),
+        patterns: conditionPatterns(targets, `where\\.or\\.${GROUP_LABEL}\\.`, 'one condition of the labelled group'),
         example: { ...prefixed('where.or.a.', first), ...prefixed('where.or.b.', second) }
       }
     )
+  }
+  if (Object.keys(whereRelated).length > 0) {
+    const related = targets.find((target) => target.relation !== undefined)!
+    families.push({
+      name: 'where.<relation>',
+      spelling: 'where.<relation>.<field>.<op>',
+      description:
+        'filters through an includable relation: on a to-one relation, its row\'s field; on a to-many relation, "has at least one related row with" (each such condition its own test)',
+      keys: whereRelated,
+      patterns: {},
+      example: { [`where.${related.name}.${related.field.ops[0]}`]: exampleValue(related.field) }
+    })
   }
   if (model.sortable.length > 0) {
     const field = model.sortable.find((each) => each !== model.primary) ?? model.primary
@@ -229,12 +247,12 @@ function querySchemaOf(model: ResourceModel, families: QueryFamily[]): JsonSchem
  * takes a boolean, every other op text (read by the column's codec, like the same
  * `where.<field>.<op>`). One alternation per field keeps each field to its own ops.
  */
-function conditionPatterns(model: ResourceModel, prefix: string, meaning: string): Record<string, JsonSchema> {
+function conditionPatterns(targets: FilterTarget[], prefix: string, meaning: string): Record<string, JsonSchema> {
   const branches = (predicate: (op: FilterOp) => boolean) =>
-    model.filterable
-      .map((field) => [field, field.ops.filter(predicate)] as const)
+    targets
+      .map(({ name, field }) => [name, field.ops.filter(predicate)] as const)
       .filter(([, ops]) => ops.length > 0)
-      .map(([field, ops]) => `${escapeRegex(field.name)}\\.(?:${ops.join('|')})`)
+      .map(([name, ops]) => `${escapeRegex(name)}\\.(?:${ops.join('|')})`)
   const patterns: Record<string, JsonSchema> = {}
   const valued = branches((op) => op !== 'isNull')
   if (valued.length > 0) {
@@ -245,6 +263,19 @@ function conditionPatterns(model: ResourceModel, prefix: string, meaning: string
     patterns[`^${prefix}(?:${nullable.join('|')})$`] = { type: 'boolean', description: `${meaning}: IS NULL (true) or IS NOT NULL (false)` }
   }
   return patterns
+}
+
+/** A field a `where` key may name: the entity's own (`title`), or an includable relation's (`author.name`). */
+interface FilterTarget {
+  name: string
+  field: RestField
+  relation?: RestRelation
+}
+
+function filterTargetsOf(model: ResourceModel): FilterTarget[] {
+  const own: FilterTarget[] = model.filterable.map((field) => ({ name: field.name, field }))
+  const related = [...model.includable.values()].flatMap((relation) => relation.target.filterable.map((field) => ({ name: `${relation.name}.${field.name}`, field, relation })))
+  return [...own, ...related]
 }
 
 /** What an unknown key could have been, by key prefix (src/http/error-problems.ts quotes the longest match). */

@@ -1,5 +1,6 @@
 import type { KeyColumn } from './cursor'
-import { placeholderOf, type ListPlan } from './plan'
+import { placeholderOf } from './conditions'
+import type { ListPlan } from './plan'
 
 /**
  * SQL and extra bind values for the page after a cursor: rows strictly after the cursor in
@@ -47,5 +48,5 @@ function afterCondition(key: KeyColumn, value: unknown): string | undefined {
   if (value === null) return `${column} IS NOT NULL`
   const bound = placeholderOf(key.field)
   if (!key.descending) return `${column} > ${bound}`
-  return key.field.nullable ? `(${column} < ${bound} OR ${column} IS NULL)` : `${column} < ${bound}`
+  return key.nullable ? `(${column} < ${bound} OR ${column} IS NULL)` : `${column} < ${bound}`
 }

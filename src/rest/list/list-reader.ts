@@ -6,7 +6,7 @@ import { ToManyEmbedder } from './embed'
 import { listStatements, runList } from './execute'
 import { listGrammarOf, type ListGrammar } from './grammar'
 import { cutPage } from './map'
-import { conditionsOf, parseListQuery, type Embed, type ListRequest } from './parse'
+import { conditionsOf, parseListQuery, relationsOf, type ListRequest } from './parse'
 import { ListPlanner } from './plan'
 
 type Row = Record<string, unknown>
@@ -46,12 +46,14 @@ export class ListReader {
     const request = parseListQuery(this.grammar, model.readable, query)
     if (grant.readable !== model.readable) {
       // Filtering or sorting on a field reveals its values as surely as reading it.
-      refuseForbiddenReads(model, grant, [...(request.fields ?? []), ...conditionsOf(request).map((term) => term.field), ...request.sort.map((term) => term.field)])
+      // (Fields of a relation follow the related entity's rules: authorizeRelations.)
+      const own = <T extends { relation?: unknown; field: RestField }>(terms: T[]) => terms.filter((term) => !term.relation).map((term) => term.field)
+      refuseForbiddenReads(model, grant, [...(request.fields ?? []), ...own(conditionsOf(request)), ...own(request.sort)])
       request.fields ??= grant.readable as RestField[]
     }
     // The owner rule is one more condition of the same SQL (so counts, paging and cursors follow it).
     if (grant.owner) request.where.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject, negated: false })
-    if (caller) authorizeEmbeds(caller, request.embeds)
+    if (caller) authorizeRelations(caller, request)
     return request
   }
 
@@ -63,23 +65,31 @@ export class ListReader {
     return this.source.read(async (access) => {
       const { rows, total } = await runList(access, statements)
       const cursor = cutPage(rows, request.limit, plan)
-      if (request.embeds.length > 0) await this.embedder.embed(access, rows, request.embeds)
+      if (request.embeds.length > 0) await this.embedder.embed(access, rows, request)
       return { rows: await access.json(rows, plan.fields, plan.mapRows), total, cursor }
     })
   }
 }
 
 /**
- * An embed shows the related entity as the caller may read it there: its read roles (403
- * otherwise), its field rules (named fields it may not read are a 403, else it gets those it
- * may) and its owner rule (only the caller's own related rows embed).
+ * A relation is read as the caller may read the related entity itself: its read roles (403
+ * otherwise), its field rules (a field it may not read cannot be embedded, filtered or sorted
+ * by: 403; an embed that names none gets those it may read) and its owner rule (only the
+ * caller's own related rows embed, match a filter or sort).
  */
-function authorizeEmbeds(caller: Caller, embeds: Embed[]): void {
-  for (const embed of embeds) {
-    const { target } = embed.relation
+function authorizeRelations(caller: Caller, request: ListRequest): void {
+  for (const relation of relationsOf(request)) {
+    const { target } = relation
     const grant = grantFor(target, caller, 'read')
-    refuseForbiddenReads(target, grant, [...(embed.fields ?? []), ...embed.sort.map((term) => term.field)])
-    if (embed.fields === undefined && grant.readable !== target.readable) embed.fields = grant.readable as RestField[]
-    if (grant.owner) embed.owner = grant.owner
+    const embed = request.embeds.find((each) => each.relation === relation)
+    const named = [
+      ...(embed?.fields ?? []),
+      ...(embed?.sort ?? []).map((term) => term.field),
+      ...conditionsOf(request).filter((condition) => condition.relation === relation).map((condition) => condition.field),
+      ...request.sort.filter((term) => term.relation === relation).map((term) => term.field)
+    ]
+    refuseForbiddenReads(target, grant, named)
+    if (embed && embed.fields === undefined && grant.readable !== target.readable) embed.fields = grant.readable as RestField[]
+    if (grant.owner) request.owners.set(relation, grant.owner)
   }
 }

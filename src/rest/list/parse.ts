@@ -18,6 +18,8 @@ import { DEFAULT_EMBED_LIMIT, DEFAULT_LIST_LIMIT } from './value-schemas'
  */
 export interface Condition {
   field: RestField
+  /** A field of an includable relation: through its join (to-one) or as "has a related row with" (to-many, EXISTS). */
+  relation?: RestRelation
   op: FilterOp
   /** Bind value; an array for in/nin/between; a boolean for isNull. */
   value: unknown
@@ -27,6 +29,8 @@ export interface Condition {
 
 export interface SortTerm {
   field: RestField
+  /** A to-one relation's field (`orderby.author.name`): sorted through its join. */
+  relation?: RestRelation
   descending: boolean
 }
 
@@ -46,6 +50,11 @@ export interface ListRequest {
   embeds: Embed[]
   /** Also read the version column (under the key the ETag is taken from): GET /:id with embeds. */
   version?: boolean
+  /**
+   * Relations (embedded, filtered or sorted through) whose owner rule restricts the caller, set
+   * by the reader: only the caller's own related rows embed, match or sort.
+   */
+  owners: Map<RestRelation, OwnerScope>
 }
 
 /** One included relation. */
@@ -56,8 +65,6 @@ export interface Embed {
   /** to-many: the order of each row's related rows (before their primary key), and how many at most. */
   sort: SortTerm[]
   limit: number
-  /** Set by the route when the related entity's owner rule restricts the caller: only its own related rows embed. */
-  owner?: OwnerScope
 }
 
 /** Most values one `in`/`nin` list may carry. */
@@ -76,7 +83,8 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
     limit: (query.limit as number | undefined) ?? DEFAULT_LIST_LIMIT,
     offset: (query.offset as number | undefined) ?? 0,
     totalCount: query.totalCount === true,
-    embeds: []
+    embeds: [],
+    owners: new Map()
   }
   const embeds = new Map<RestRelation, Embed>()
   const embedOf = (relation: RestRelation) => {
@@ -95,8 +103,9 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
     if (!key.startsWith('where.')) {
       const sortKey = grammar.sortKeys.get(key)
       const limited = grammar.limitKeys.get(key)
-      if (sortKey?.relation) requiredEmbed(embeds, sortKey.relation, key).sort.push({ field: sortKey.field, descending: query[key] === 'desc' })
-      else if (sortKey) request.sort.push({ field: sortKey.field, descending: query[key] === 'desc' })
+      const descending = query[key] === 'desc'
+      if (sortKey?.relation?.kind === 'to-many') requiredEmbed(embeds, sortKey.relation, key).sort.push({ field: sortKey.field, descending })
+      else if (sortKey) request.sort.push({ field: sortKey.field, relation: sortKey.relation, descending })
       else if (limited) requiredEmbed(embeds, limited, key).limit = query[key] as number
       continue
     }
@@ -179,11 +188,19 @@ function filterKeyOf(grammar: ListGrammar, key: string): FilterKey {
 
 function condition(key: string, meaning: FilterKey, raw: unknown, negated: boolean): Ranked {
   const rank = negated ? meaning.rank + 0.5 : meaning.rank
-  return [rank, { field: meaning.field, op: meaning.op, value: filterValue(key, meaning.field, meaning.op, raw), negated }]
+  return [rank, { field: meaning.field, relation: meaning.relation, op: meaning.op, value: filterValue(key, meaning.field, meaning.op, raw), negated }]
 }
 
 function canonical(ranked: Ranked[]): Condition[] {
   return ranked.sort((a, b) => a[0] - b[0]).map(([, term]) => term)
+}
+
+/** Every relation a request reads through: embedded, filtered or sorted by. */
+export function relationsOf(request: ListRequest): Set<RestRelation> {
+  const relations = new Set<RestRelation>(request.embeds.map((embed) => embed.relation))
+  for (const condition of conditionsOf(request)) if (condition.relation) relations.add(condition.relation)
+  for (const term of request.sort) if (term.relation) relations.add(term.relation)
+  return relations
 }
 
 /** Every condition of a request, in the order their SQL and bind values appear. */

@@ -1,7 +1,9 @@
 import { quoteIdentifier } from '../naming'
 import { selectedAs } from '../select-list'
 import { sortSignature, type KeyColumn } from './cursor'
-import { conditionsOf, LITERAL_ESCAPE, type Condition, type Embed, type ListRequest } from './parse'
+import { conditionsOf, relationsOf, type Condition, type Embed, type ListRequest } from './parse'
+import { joinAlias, paddedLength, whereSqlOf } from './conditions'
+import type { RestRelation } from '../relations'
 import type { ResourceModel, RestField } from '../resource-model'
 import { rowMapperOf, type RowMapper } from '../row-mapper'
 import { HIDDEN_VERSION_KEY } from '../resource-reader'
@@ -28,6 +30,9 @@ export interface ListPlan {
   /** The filters' conditions joined with AND; empty without filters. */
   whereSql: string
   orderSql: string
+  /** To-one relations joined into the page's SELECT, and into the count, in the order of their bind values. */
+  joins: RestRelation[]
+  countJoins: RestRelation[]
 }
 
 /** Row property carrying the parent's key of a to-many embed (`_inc_books`), whether or not a selected field holds it. */
@@ -58,32 +63,27 @@ function shapeOf(request: ListRequest): string {
   shape += '|' + conditionsShape(request.where)
   for (const group of request.groups) shape += '|or:' + conditionsShape(group)
   shape += '|'
-  for (const term of request.sort) shape += `${term.field.name}${term.descending ? '-' : '+'};`
+  for (const term of request.sort) shape += `${nameOf(term)}${term.descending ? '-' : '+'};`
   if (request.version) shape += '|v'
-  for (const embed of request.embeds) {
-    shape += `|${embed.relation.name}${embed.owner ? '@' : ''}:${embed.fields ? embed.fields.map((field) => field.name).join(',') : '*'}`
-  }
+  for (const embed of request.embeds) shape += `|${embed.relation.name}:${embed.fields ? embed.fields.map((field) => field.name).join(',') : '*'}`
+  for (const relation of request.owners.keys()) shape += `|@${relation.name}`
   return shape
+}
+
+/** A field as the grammar names it: `title`, or `author.name` through a relation. */
+function nameOf(term: { field: RestField; relation?: RestRelation }): string {
+  return term.relation ? `${term.relation.name}.${term.field.name}` : term.field.name
 }
 
 function conditionsShape(conditions: Condition[]): string {
   let shape = ''
   for (const condition of conditions) {
-    shape += `${condition.negated ? '!' : ''}${condition.field.name}.${condition.op}`
+    shape += `${condition.negated ? '!' : ''}${nameOf(condition)}.${condition.op}`
     if (Array.isArray(condition.value)) shape += `#${paddedLength(condition.value.length)}`
     else if (condition.op === 'isNull') shape += condition.value ? '+' : '-'
     shape += ';'
   }
   return shape
-}
-
-/**
- * `in`/`nin` lists are padded to the next power of two (by repeating their last value, which
- * changes nothing), so lists of 1..100 values make 8 statements per shape instead of 100:
- * each distinct statement is prepared on the server, and their number is bounded there.
- */
-export function paddedLength(length: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.max(1, length)))
 }
 
 function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
@@ -92,28 +92,30 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
   const keys = keyColumnsOf(model, request, new Set(selected))
   const columns = selected.map((field) => selectedAs(field, field.name, `${table}.${field.sqlColumn}`))
   for (const key of keys) {
-    if (!selected.includes(key.field)) columns.push(selectedAs(key.field, key.rowKey, key.column))
+    if (key.rowKey !== key.field.name) columns.push(selectedAs(key.field, key.rowKey, key.column))
   }
   if (request.version && model.version) columns.push(`${table}.${model.version.sqlColumn} AS ${quoteIdentifier(HIDDEN_VERSION_KEY)}`)
-  const joined = toOneJoins(model, request.embeds, columns)
+  const embedded = embeddedColumns(request.embeds, columns)
   for (const embed of request.embeds) {
     if (embed.relation.kind === 'to-many') columns.push(`${table}.${embed.relation.parentColumn} AS ${quoteIdentifier(embedKey(embed))}`)
   }
-  const condition = (each: Condition) => conditionOf(each, `${table}.${each.field.sqlColumn}`)
-  const conditions = [model.scope.sql, ...request.where.map(condition)]
-  if (request.groups.length > 0) conditions.push(`(${request.groups.map((group) => `(${group.map(condition).join(' AND ')})`).join(' OR ')})`)
-  const whereSql = conditions.filter(Boolean).join(' AND ')
+  const owned = (relation: RestRelation) => request.owners.has(relation)
+  const whereSql = whereSqlOf(model, request, owned)
+  const where = whereSql ? ` WHERE ${whereSql}` : ''
   const orderSql = keys.map((key) => `${key.column} ${key.descending ? 'DESC' : 'ASC'}`).join(', ')
-  const selectFrom = `SELECT ${columns.join(', ')} FROM ${table}${joined.sql}`
-  const sql = `${selectFrom}${whereSql ? ` WHERE ${whereSql}` : ''} ORDER BY ${orderSql} LIMIT ? OFFSET ?`
+  const joins = toOneJoins(request)
+  const filterJoins = joins.filter((relation) => conditionsOf(request).some((condition) => condition.relation === relation))
+  const selectFrom = `SELECT ${columns.join(', ')} FROM ${table}${joinSql(model, joins, owned)}`
   return {
-    sql,
+    sql: `${selectFrom}${where} ORDER BY ${orderSql} LIMIT ? OFFSET ?`,
     fields: selected,
-    // The count needs no join: a LEFT JOIN on a key neither adds nor removes rows.
-    countSql: `SELECT COUNT(*) AS ${quoteIdentifier('total')} FROM ${table}${whereSql ? ` WHERE ${whereSql}` : ''}`,
+    // The count joins only what its filters need: a LEFT JOIN on a key neither adds nor removes rows.
+    countSql: `SELECT COUNT(*) AS ${quoteIdentifier('total')} FROM ${table}${joinSql(model, filterJoins, owned)}${where}`,
+    joins,
+    countJoins: filterJoins,
     keys,
     signature: sortSignature(keys),
-    mapRows: withEmbedsMapped(rowMapperOf([...selected, ...joined.fields]), joined.optional),
+    mapRows: withEmbedsMapped(rowMapperOf([...selected, ...embedded.fields]), embedded.optional),
     afterCursor: new Map(),
     selectFrom,
     whereSql,
@@ -121,34 +123,61 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
   }
 }
 
+/** To-one relations the request reads through (embedded, filtered, sorted), each joined once, in declaration order. */
+function toOneJoins(request: ListRequest): RestRelation[] {
+  return [...relationsOf(request)].filter((relation) => relation.kind === 'to-one')
+}
+
 /**
- * Every to-one embed joined into the page's own statement (`LEFT JOIN authors AS lg_author
- * ON ...`, the related entity's scope and owner rule in the ON, so a row it may not see
- * embeds as null), its fields selected as `author.<field>` so the row mapper nests them.
+ * `LEFT JOIN authors AS lg_author ON ...` for each relation, with the related entity's scope
+ * and, when the caller's owner rule restricts it, the owner in the ON: a related row the
+ * caller may not see is as if missing (an embed is null, a filter on it does not match).
  */
-function toOneJoins(model: ResourceModel, embeds: readonly Embed[], columns: string[]): { sql: string; fields: RestField[]; optional: Map<string, string> } {
+function joinSql(model: ResourceModel, relations: readonly RestRelation[], owned: (relation: RestRelation) => boolean): string {
   let sql = ''
+  for (const relation of relations) {
+    const { target } = relation
+    const alias = joinAlias(relation)
+    const on = [`${alias}.${relation.targetColumn} = ${model.sqlTable}.${relation.parentColumn}`, target.scope.on(alias)]
+    if (owned(relation)) on.push(`${alias}.${target.access.owner!.sqlColumn} = ?`)
+    sql += ` LEFT JOIN ${target.sqlTable} AS ${alias} ON ${on.filter(Boolean).join(' AND ')}`
+  }
+  return sql
+}
+
+/** Bind values of joins, in the order their `?` appear (before the WHERE's). */
+export function joinValues(request: ListRequest, relations: readonly RestRelation[]): unknown[] {
+  const values: unknown[] = []
+  for (const relation of relations) {
+    values.push(...relation.target.scope.values)
+    const owner = request.owners.get(relation)
+    if (owner) values.push(owner.subject)
+  }
+  return values
+}
+
+/**
+ * The columns of every to-one embed, selected from its join as `author.<field>` so the row
+ * mapper nests them; and for an embed that may be missing, its key, to tell null from an object.
+ */
+function embeddedColumns(embeds: readonly Embed[], columns: string[]): { fields: RestField[]; optional: Map<string, string> } {
   const fields: RestField[] = []
   const optional = new Map<string, string>()
   for (const embed of embeds) {
     const { relation } = embed
     if (relation.kind !== 'to-one') continue
-    const { target } = relation
-    const alias = quoteIdentifier(`lg_${relation.name}`)
-    for (const field of embed.fields ?? target.readable) {
+    const alias = joinAlias(relation)
+    for (const field of embed.fields ?? relation.target.readable) {
       const name = `${relation.name}.${field.name}`
       columns.push(selectedAs(field, name, `${alias}.${field.sqlColumn}`))
       fields.push({ ...field, name })
     }
     if (relation.optional) {
       optional.set(relation.name, `_has_${relation.name}`)
-      columns.push(`${alias}.${target.primary.sqlColumn} AS ${quoteIdentifier(`_has_${relation.name}`)}`)
+      columns.push(`${alias}.${relation.target.primary.sqlColumn} AS ${quoteIdentifier(`_has_${relation.name}`)}`)
     }
-    const on = [`${alias}.${relation.targetColumn} = ${model.sqlTable}.${relation.parentColumn}`, target.scope.on(alias)]
-    if (embed.owner) on.push(`${alias}.${embed.owner.field.sqlColumn} = ?`)
-    sql += ` LEFT JOIN ${target.sqlTable} AS ${alias} ON ${on.filter(Boolean).join(' AND ')}`
   }
-  return { sql, fields, optional }
+  return { fields, optional }
 }
 
 /** After mapping, a to-one embed whose joined row is missing (its key is NULL) is null, not an object of nulls. */
@@ -164,84 +193,21 @@ function withEmbedsMapped(mapRows: RowMapper, optional: Map<string, string>): Ro
   }
 }
 
-/** Bind values of the to-one joins, in the order their `?` appear (before the WHERE's). */
-export function joinValues(request: ListRequest): unknown[] {
-  const values: unknown[] = []
-  for (const embed of request.embeds) {
-    if (embed.relation.kind !== 'to-one') continue
-    values.push(...embed.relation.target.scope.values)
-    if (embed.owner) values.push(embed.owner.subject)
-  }
-  return values
-}
-
-/** The ORDER BY keys: the requested sort, then the primary key so every row has one place. */
+/**
+ * The ORDER BY keys: the requested sort (a to-one relation's field through its join), then the
+ * primary key so every row has one place. A key read from a join can be NULL (no related row)
+ * whatever its column says, and is read under a key of its own.
+ */
 function keyColumnsOf(model: ResourceModel, request: ListRequest, selected: Set<RestField>): KeyColumn[] {
   const terms = [...request.sort]
-  if (!terms.some((term) => term.field === model.primary)) terms.push({ field: model.primary, descending: false })
+  if (!terms.some((term) => term.field === model.primary && !term.relation)) terms.push({ field: model.primary, descending: false })
   return terms.map((term, index) => ({
     field: term.field,
-    column: `${model.sqlTable}.${term.field.sqlColumn}`,
+    relation: term.relation,
+    name: nameOf(term),
+    column: `${term.relation ? joinAlias(term.relation) : model.sqlTable}.${term.field.sqlColumn}`,
     descending: term.descending,
-    rowKey: selected.has(term.field) ? term.field.name : `_key${index}`
+    nullable: term.field.nullable || (term.relation?.optional ?? false),
+    rowKey: !term.relation && selected.has(term.field) ? term.field.name : `_key${index}`
   }))
-}
-
-/** One condition's SQL on `column`; a negated one is `NOT (...)`, which keeps SQL's NULL semantics (NOT of unknown is unknown). */
-function conditionOf(condition: Condition, column: string): string {
-  const sql = comparisonOf(condition, column)
-  return condition.negated ? `NOT (${sql})` : sql
-}
-
-function comparisonOf(filter: Condition, column: string): string {
-  const value = placeholderOf(filter.field)
-  switch (filter.op) {
-    case 'eq':
-      return `${column} = ${value}`
-    case 'neq':
-      return `${column} <> ${value}`
-    case 'gt':
-      return `${column} > ${value}`
-    case 'gte':
-      return `${column} >= ${value}`
-    case 'lt':
-      return `${column} < ${value}`
-    case 'lte':
-      return `${column} <= ${value}`
-    case 'like':
-      return `${column} LIKE ?`
-    case 'notLike':
-      return `${column} NOT LIKE ?`
-    case 'contains':
-    case 'startsWith':
-    case 'endsWith':
-      return `${column} LIKE ? ESCAPE '${LITERAL_ESCAPE}'`
-    case 'between':
-      return `${column} BETWEEN ${value} AND ${value}`
-    case 'in':
-    case 'nin':
-      return `${column} ${filter.op === 'in' ? 'IN' : 'NOT IN'} (${new Array(paddedLength((filter.value as unknown[]).length)).fill(value).join(', ')})`
-    case 'isNull':
-      return filter.value ? `${column} IS NULL` : `${column} IS NOT NULL`
-  }
-}
-
-/** A bound value where the column is compared with it (a DECIMAL needs a cast to compare exactly). */
-export function placeholderOf(field: RestField): string {
-  return field.codec.placeholder ?? '?'
-}
-
-/** Bind values of the entity's row scope and the filters, in the order their `?` appear. */
-export function filterValues(model: ResourceModel, request: ListRequest): unknown[] {
-  const values: unknown[] = [...model.scope.values]
-  for (const filter of conditionsOf(request)) {
-    if (filter.op === 'isNull') continue
-    if (!Array.isArray(filter.value)) {
-      values.push(filter.value)
-      continue
-    }
-    values.push(...filter.value)
-    for (let i = filter.value.length; i < paddedLength(filter.value.length); i++) values.push(filter.value[filter.value.length - 1])
-  }
-  return values
 }

@@ -24,36 +24,36 @@ function describeValue(field: RestField): string {
  * Schema of one `where.<field>.<op>` value. Query values are text, validated and converted by
  * the column's codec (src/rest/list/parse.ts) so a list item and a scalar follow one rule.
  */
-export function filterValueSchema(field: RestField, op: FilterOp): JsonSchema {
+export function filterValueSchema(field: RestField, op: FilterOp, name = field.name): JsonSchema {
   switch (op) {
     case 'isNull':
-      return { type: 'boolean', description: `${field.name} IS NULL (true) or IS NOT NULL (false)` }
+      return { type: 'boolean', description: `${name} IS NULL (true) or IS NOT NULL (false)` }
     case 'in':
     case 'nin':
       return {
         type: 'string',
         maxLength: MAX_LIST_TEXT_LENGTH,
-        description: `comma-separated ${field.name} values (${op === 'in' ? 'IN' : 'NOT IN'}), each ${describeValue(field)}; \\, is a comma inside a value, \\\\ a backslash`
+        description: `comma-separated ${name} values (${op === 'in' ? 'IN' : 'NOT IN'}), each ${describeValue(field)}; \\, is a comma inside a value, \\\\ a backslash`
       }
     case 'like':
     case 'notLike':
       return {
         type: 'string',
         maxLength: 1_000,
-        description: `SQL ${op === 'like' ? 'LIKE' : 'NOT LIKE'} pattern on ${field.name} (% and _ are wildcards, \\ escapes)`
+        description: `SQL ${op === 'like' ? 'LIKE' : 'NOT LIKE'} pattern on ${name} (% and _ are wildcards, \\ escapes)`
       }
     case 'contains':
     case 'startsWith':
     case 'endsWith':
-      return { type: 'string', maxLength: 1_000, description: `${field.name} ${op} this text, matched literally (% and _ are plain characters)` }
+      return { type: 'string', maxLength: 1_000, description: `${name} ${op} this text, matched literally (% and _ are plain characters)` }
     case 'between':
       return {
         type: 'string',
         maxLength: 2_000,
-        description: `low,high: ${field.name} BETWEEN low AND high (inclusive; low must not be above high), each ${describeValue(field)}`
+        description: `low,high: ${name} BETWEEN low AND high (inclusive; low must not be above high), each ${describeValue(field)}`
       }
     default:
-      return { type: 'string', maxLength: 1_000, description: `${field.name} ${op}: ${describeValue(field)}` }
+      return { type: 'string', maxLength: 1_000, description: `${name} ${op}: ${describeValue(field)}` }
   }
 }
 
