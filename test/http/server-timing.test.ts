@@ -34,6 +34,17 @@ t.test('a get and a list carry pool and db time; a transaction counts its statem
   t.equal(missing.statusCode, 404)
   t.ok(timingOf(t, missing.headers, 'a 404').db > 0, 'an error response carries it too')
 
+  const created = await app.inject({
+    method: 'POST',
+    url: '/books',
+    payload: { title: 'Dispossessed', isbn: '9780000000002', price: 8, stock: 3, authorId }
+  })
+  t.equal(created.statusCode, 201, created.body)
+  t.ok(timingOf(t, created.headers, 'create').db > 0, 'a create is counted')
+  const patched = await app.inject({ method: 'PATCH', url: `/books/${bookId}`, payload: { stock: 9 } })
+  t.equal(patched.statusCode, 200, patched.body)
+  t.ok(timingOf(t, patched.headers, 'patch').db > 0, 'a patch is counted')
+
   const order = await app.inject({ method: 'POST', url: '/orders', payload: { bookId, quantity: 1 } })
   t.equal(order.statusCode, 201, order.body)
   t.ok(timingOf(t, order.headers, 'order').db > 0, 'the request transaction\'s statements are counted')
