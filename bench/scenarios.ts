@@ -49,6 +49,9 @@ export const PER_REQUEST = 'per-request'
 /** Lifeguard with AUTH_MODE=off, the reference of the authenticated scenario. */
 export const LIFEGUARD_OPEN = 'lifeguard-open'
 
+/** Lifeguard with HTTP_SERVER_TIMING=false, the reference of the server-timing scenario. */
+export const LIFEGUARD_NO_TIMING = 'lifeguard-no-timing'
+
 /** The bench's HS256 secret, and a token (an editor, valid for a day) signed with it. */
 const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret!'
 const BENCH_TOKEN = hs256Token({ sub: 'bench', roles: ['editor'], exp: Math.floor(Date.now() / 1000) + 86_400 }, BENCH_JWT_SECRET)
@@ -130,6 +133,18 @@ export function allScenarios(context: ScenarioContext): Scenario[] {
       requests: randomGet('/books', context.seed).map((plan) => ({ ...plan, headers: { authorization: `Bearer ${BENCH_TOKEN}` } })),
       targets: [{ label: 'authenticated get by id ≥ 0.90 of unauthenticated', kind: 'ratio', of: LIFEGUARD_OPEN, atLeast: 0.9 }],
       limitedBy: 'CPU, as get-by-id; the difference is token verification (a cache hit after the first) and the access hook'
+    },
+    {
+      name: 'server-timing-get-by-id',
+      description: 'GET /books/:id with Server-Timing (HTTP_SERVER_TIMING=true, the default) vs the same server with it off',
+      servers: [
+        { ...plain.lifeguard, env: { ...plain.lifeguard.env, HTTP_SERVER_TIMING: 'true' } },
+        { ...plain.lifeguard, name: LIFEGUARD_NO_TIMING, env: { ...plain.lifeguard.env, HTTP_SERVER_TIMING: 'false' } }
+      ],
+      requests: randomGet('/books', context.seed),
+      targets: [{ label: 'get by id with Server-Timing ≥ 0.97 of without', kind: 'ratio', of: LIFEGUARD_NO_TIMING, atLeast: 0.97 }],
+      limitedBy: 'CPU, as get-by-id; the difference is the timing (a few performance.now() per request) and one header',
+      optIn: true
     },
     {
       name: 'list',

@@ -12,6 +12,7 @@ import adminSurface from './http/admin'
 import problemHandler from './http/problem-handler'
 import openapi from './http/openapi'
 import healthRoutes from './http/health'
+import serverTiming from './http/server-timing'
 import { loggerOptions } from './http/logger'
 import { partAwareValidators } from './http/validation'
 import { edgeOptions } from './http/edge-options'
@@ -77,6 +78,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     await app.register(offsetBound, { maxOffset: config.REST_MAX_OFFSET })
     await app.register(openapi)
     await app.register(healthRoutes)
+    // After health, metrics and docs, before the API routes: only the routes added after it carry Server-Timing.
+    await app.register(serverTiming, { enabled: config.HTTP_SERVER_TIMING })
     await app.register(restRoutes, { entities })
     await app.register(orderRoutes)
   } catch (err) {

@@ -144,6 +144,10 @@ export const ConfigSchema = Type.Object({
     default: 1024,
     description: 'most open client connections per process; beyond it new sockets are closed at once (0 = no cap)'
   }),
+  HTTP_SERVER_TIMING: Type.Boolean({
+    default: true,
+    description: 'send Server-Timing: pool;dur=<ms waiting for a connection>, db;dur=<ms in statements> on API responses'
+  }),
   HSTS_MAX_AGE_SECONDS: Type.Integer({
     minimum: 0,
     default: 0,

@@ -109,6 +109,11 @@ export class RequestTransaction {
     const runner = this.dataSource.createQueryRunner('master')
     this.runner = runner
     this.stopQueriesAfterAbort(runner)
+    // Borrow first, in the caller's own turn (TypeORM's startTransaction borrows only after an
+    // await): the pool guard attributes a borrow to the request whose handler runs at that
+    // moment (Server-Timing; src/pool/pool-guard.ts, timedBorrower). The same connection then
+    // serves the BEGIN.
+    await runner.connect()
     await runner.startTransaction()
     return runner.manager
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { PROBLEM_SCHEMA_ID, sendProblem } from './problem-handler'
+import { outcomeOfUnreachable, registerReadinessMetrics } from './readiness-metrics'
 
 /** How long `/health/ready` waits for `SELECT 1` before calling the database unreachable. */
 export const READY_CHECK_TIMEOUT_MS = 1_000
@@ -47,6 +48,8 @@ const notReady = {
  * and the acquire histogram are for; readiness answers "can this instance reach its database".
  */
 export default async function healthRoutes(app: FastifyInstance) {
+  // Every check is recorded in /metrics (lifeguard_ready, lifeguard_readiness_checks_total).
+  const recordReadiness = registerReadinessMetrics(app.metricsRegistry)
   app.get(
     '/health/live',
     {
@@ -70,9 +73,13 @@ export default async function healthRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       // Shutting down: out of the load balancer first, while in-flight requests still finish.
-      if (app.draining) return sendProblem(reply, 'not-ready', 'the instance is shutting down', { retryAfterSeconds: READY_RETRY_AFTER_SECONDS })
+      if (app.draining) {
+        recordReadiness('draining')
+        return sendProblem(reply, 'not-ready', 'the instance is shutting down', { retryAfterSeconds: READY_RETRY_AFTER_SECONDS })
+      }
       const check = await app.poolGuard.checkReachable(READY_CHECK_TIMEOUT_MS)
       if (!check.reachable) {
+        recordReadiness(outcomeOfUnreachable(check.reason))
         request.log.warn({ reason: check.reason, elapsedMs: check.elapsedMs }, 'readiness check failed')
         const detail =
           check.reason === 'timeout'
@@ -80,6 +87,7 @@ export default async function healthRoutes(app: FastifyInstance) {
             : `the database is not reachable (${check.reason})`
         return sendProblem(reply, 'not-ready', detail, { retryAfterSeconds: READY_RETRY_AFTER_SECONDS })
       }
+      recordReadiness('ok')
       const { total, idle, active, pending, max } = app.poolGuard.stats()
       return { status: 'ok' as const, pool: { total, idle, active, pending, max, saturated: pending > 0 && idle === 0 } }
     }

@@ -1,4 +1,5 @@
 import { LIFETIME_JITTER_SHARE } from './guard-settings'
+import type { BorrowTiming } from './borrow-timing'
 
 type StatementMethod = (...args: unknown[]) => unknown
 
@@ -13,6 +14,8 @@ export interface ConnectionState {
   /** Set while lent out. */
   borrowedAt?: number
   leakTimer?: NodeJS.Timeout
+  /** The current borrower's timing while lent to a measured borrower: its statements' time is added there. */
+  timing: BorrowTiming | undefined
   /** The statement waiting for its answer, if any (for the statement deadline). */
   running?: RunningStatement
   /** Mirrors SERVER_STATUS_IN_TRANS from the last OK packet the server sent. */
@@ -45,6 +48,7 @@ export function newConnectionState(
     lastValidatedAt: now,
     trustedAtFatalErrors: 0,
     inTransaction: false,
+    timing: undefined,
     originals
   }
 }

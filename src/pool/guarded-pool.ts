@@ -1,6 +1,7 @@
 import type { Pool, PoolConnection } from 'mysql2'
 import type { PoolGuard } from './pool-guard'
 import { isConnectionError, isRetryableRead, sqlTextOf } from './connection-errors'
+import type { BorrowTiming } from './borrow-timing'
 
 type Callback = (err: unknown, result?: unknown, fields?: unknown) => void
 
@@ -58,13 +59,15 @@ export class GuardedPool {
     const done: Callback = typeof values === 'function' ? (values as Callback) : (callback ?? (() => {}))
     const args = typeof values === 'function' || values === undefined ? [sql] : [sql, values]
     const deadline = Date.now() + this.guard.settings.acquireTimeoutMs
-    this.borrowAndRun(method, args, deadline, (err, result, fields, ran) => {
+    // Taken now, in the caller's turn: the retry below borrows from a callback, for the same caller.
+    const timing = this.guard.timedBorrower
+    this.borrowAndRun(method, args, deadline, timing, (err, result, fields, ran) => {
       // A borrow that failed was already retried by the guard within the same deadline.
       if (!ran || !isConnectionError(err) || !isRetryableRead(sqlTextOf(sql)) || Date.now() >= deadline) {
         return done(err, result, fields)
       }
       this.guard.totals.readRetries++
-      this.borrowAndRun(method, args, deadline, done)
+      this.borrowAndRun(method, args, deadline, timing, done)
     })
   }
 
@@ -73,6 +76,7 @@ export class GuardedPool {
     method: 'query' | 'execute',
     args: unknown[],
     deadline: number,
+    timing: BorrowTiming | undefined,
     done: (err: unknown, result?: unknown, fields?: unknown, ran?: boolean) => void
   ): void {
     this.guard.acquire((err, connection) => {
@@ -89,6 +93,6 @@ export class GuardedPool {
         connection.release()
         done(statementErr)
       }
-    }, deadline)
+    }, deadline, timing)
   }
 }

@@ -24,12 +24,16 @@ export function instrumentConnection(connection: PoolConnection, state: Connecti
       const callback = args[args.length - 1]
       if (typeof callback !== 'function') return state.originals[method].apply(connection, args)
       let answered = false
+      // Read once: the connection may be released (and its timing cleared) before the answer.
+      const timing = state.timing
+      const sentAt = timing === undefined ? 0 : performance.now()
       const running: RunningStatement = {
         startedAt: Date.now(),
         fail: (err) => {
           if (answered) return
           answered = true
           state.running = undefined
+          if (timing !== undefined) timing.statementMs += performance.now() - sentAt
           ;(callback as StatementCallback)(err)
         }
       }
@@ -39,6 +43,7 @@ export function instrumentConnection(connection: PoolConnection, state: Connecti
           if (answered) return // the deadline answered already; the connection is gone
           answered = true
           if (state.running === running) state.running = undefined
+          if (timing !== undefined) timing.statementMs += performance.now() - sentAt
           hooks.afterStatement(connection, state, err, result)
           ;(callback as StatementCallback)(err, result, fields)
         })

@@ -15,6 +15,7 @@ import { connectionOptionsOf, HealthConnection, type Reachability } from './heal
 import { StatementKiller, type KillLogger } from './statement-killer'
 import { PoolTotals, type PoolStats } from './pool-totals'
 import { WaiterQueue, type ConnectionCallback, type Waiter } from './waiter-queue'
+import type { BorrowTiming } from './borrow-timing'
 
 export type PoolLogger = LeakLogger & KillLogger & {
   debug(obj: object, msg: string): void
@@ -45,6 +46,14 @@ export class PoolGuard extends EventEmitter {
   private killer?: StatementKiller
   private deadlineChecker?: NodeJS.Timeout
   private closed = false
+  /**
+   * Whose borrows are being made right now, for Server-Timing: set by the HTTP layer around the
+   * synchronous run of a request's handler, and read by acquire() at that moment. A borrow is a
+   * synchronous call, so it is attributed without AsyncLocalStorage, whose promise hooks would
+   * cost every request (docs/bench/README.md); a borrow made after the handler's first await is
+   * not measured. The connection then carries the timing, so every statement on it counts.
+   */
+  timedBorrower: BorrowTiming | undefined = undefined
   private readonly hooks: StatementHooks = {
     afterStatement: (connection, state, err, result) => this.afterStatement(connection, state, err, result)
   }
@@ -96,7 +105,7 @@ export class PoolGuard extends EventEmitter {
   }
 
   /** Borrow with one absolute deadline (the acquire timeout from now, or `deadline`); mysql2's callback contract. */
-  acquire(callback: ConnectionCallback, deadline?: number): void {
+  acquire(callback: ConnectionCallback, deadline?: number, timing: BorrowTiming | undefined = this.timedBorrower): void {
     if (this.closed || !this.inner) return process.nextTick(callback, poolClosedError())
     const { queueLimit } = this.settings
     if (queueLimit > 0 && this.waiters.length >= queueLimit) {
@@ -104,7 +113,7 @@ export class PoolGuard extends EventEmitter {
       return process.nextTick(callback, queueFullError(queueLimit))
     }
     const servedAtOnce = this.waiters.length === 0 && idleCount(this.inner) > 0
-    this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce, deadline)
+    this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce, deadline, timing)
     this.pump()
   }
 
@@ -115,6 +124,7 @@ export class PoolGuard extends EventEmitter {
     stopLeakTimer(state)
     if (state.borrowedAt !== undefined) this.emit('released', Date.now() - state.borrowedAt)
     state.borrowedAt = undefined
+    state.timing = undefined
     state.running = undefined // a statement its borrower abandoned is not the next borrower's
     if (isGone(connection) || state.goneReason) return this.destroy(connection, 'connection_lost')
     if (!state.inTransaction) return this.putBack(connection, state)
@@ -222,6 +232,7 @@ export class PoolGuard extends EventEmitter {
   private handOver(connection: PoolConnection, state: ConnectionState, waiter: Waiter): void {
     this.borrowed.add(connection)
     state.borrowedAt = Date.now()
+    state.timing = waiter.timing
     startLeakTimer(state, this.settings.leakDetectionMs, waiter.borrowStack, this.logger)
     this.emit('acquired', state.borrowedAt - waiter.enqueuedAt)
     this.waiters.settle(waiter, null, connection)

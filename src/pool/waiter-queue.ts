@@ -1,6 +1,7 @@
 import type { PoolConnection } from 'mysql2'
 import { acquireTimeoutError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
+import type { BorrowTiming } from './borrow-timing'
 
 export type ConnectionCallback = (err: Error | null, connection?: PoolConnection) => void
 
@@ -12,6 +13,9 @@ export interface Waiter {
   timer?: NodeJS.Timeout
   settled: boolean
   readonly borrowStack?: string
+  /** Whose wait this is, when someone measures it (Server-Timing), and since when (performance.now()). */
+  readonly timing: BorrowTiming | undefined
+  readonly timedFrom: number
 }
 
 /**
@@ -37,9 +41,23 @@ export class WaiterQueue {
    * connection. The deadline is the acquire timeout from now, or an earlier borrow's own
    * (a retried read keeps the deadline its first borrow had).
    */
-  enqueue(callback: ConnectionCallback, borrowStack: string | undefined, servedAtOnce: boolean, deadline?: number): Waiter {
+  enqueue(
+    callback: ConnectionCallback,
+    borrowStack: string | undefined,
+    servedAtOnce: boolean,
+    deadline?: number,
+    timing?: BorrowTiming
+  ): Waiter {
     const now = Date.now()
-    const waiter: Waiter = { callback, enqueuedAt: now, deadline: deadline ?? now + this.settings.acquireTimeoutMs, settled: false, borrowStack }
+    const waiter: Waiter = {
+      callback,
+      enqueuedAt: now,
+      deadline: deadline ?? now + this.settings.acquireTimeoutMs,
+      settled: false,
+      borrowStack,
+      timing,
+      timedFrom: timing === undefined ? 0 : performance.now()
+    }
     this.waiters.push(waiter)
     if (!servedAtOnce) this.armDeadline(waiter)
     return waiter
@@ -73,6 +91,8 @@ export class WaiterQueue {
     if (waiter.settled) return
     waiter.settled = true
     if (waiter.timer) clearTimeout(waiter.timer)
+    // Every answer counts, a refusal too: a 503 after a long wait is where that request's time went.
+    if (waiter.timing !== undefined) waiter.timing.poolWaitMs += performance.now() - waiter.timedFrom
     waiter.callback(err, connection)
   }
 

@@ -17,8 +17,9 @@ const readme = readFileSync(path.join(OPS, 'README.md'), 'utf8')
 
 /**
  * Series Prometheus makes itself, not the app: `up` (one per scrape target) and the blackbox
- * exporter's `probe_success` (its probe of GET /health/ready, the app's readiness: the app has
- * no readiness gauge of its own). docs/ops/README.md shows the scrape config that gives them.
+ * exporter's `probe_success` (its probe of GET /health/ready, readiness seen from outside; the
+ * app's own record of its checks is lifeguard_ready). docs/ops/README.md shows the scrape
+ * config that gives them.
  */
 const FROM_PROMETHEUS = new Set(['up', 'probe_success'])
 
@@ -183,4 +184,10 @@ t.test('alerts.yml is a Prometheus rule file whose every rule has what an alert 
   }
   const saturated = rules.find((r) => String(r.expr).includes('db_pool_saturated'))
   t.equal(saturated?.for, '1m', 'saturation alerts after 1 minute')
+  // Readiness from the app's own gauge, which names the reason (issue 8, item 3).
+  const readiness = rules.find((r) => r.alert === 'LifeguardReadinessFailing')
+  t.ok(readiness, 'LifeguardReadinessFailing is a rule')
+  t.same(metricNamesIn(String(readiness?.expr)), ['lifeguard_ready'], 'it reads lifeguard_ready')
+  t.match(String(readiness?.expr), /by \([^)]*\breason\b[^)]*\)/, 'it keeps the reason label for the notification')
+  t.match(readiness, { for: '1m', labels: { severity: 'critical' } })
 })

@@ -3,6 +3,7 @@ import { buildTestApp } from '../helper'
 import { PrivateMariaDb } from '../faults/private-mariadb'
 import { buildAppOn } from '../faults/fault-support'
 import { waitForIdlePool } from '../support/pool-state'
+import { readySeries } from '../support/readiness-series'
 
 // Issue 8 item 3: readiness tells the truth. A saturated pool is not "the database is not
 // reachable": the check runs on a connection of its own, answers within its own deadline,
@@ -21,6 +22,7 @@ t.test('readiness with a saturated pool: 200 within its deadline, saturation rep
   t.ok(took < 1_000, `answered within its own deadline (${took} ms)`)
   t.match(ready.json(), { status: 'ok', pool: { max: 2, active: 2, idle: 0, saturated: true } })
   t.ok(ready.json().pool.pending > 0)
+  t.same(await readySeries(app), { ok: 1 }, 'saturated is still ready in /metrics too')
 
   t.same((await Promise.all(busy)).map((response) => response.statusCode), [200, 200, 200, 200])
   t.equal(app.poolGuard.totals.destroyedByReason.get('validation_failed') ?? 0, 0, 'no healthy pooled connection was destroyed')
@@ -41,10 +43,12 @@ t.test('readiness on a frozen server: 503 within its deadline, green again after
   t.equal(frozen.statusCode, 503)
   t.match(frozen.json(), { type: /not-ready$/, detail: /did not answer a ping within 1000 ms/ })
   t.ok(took < 1_500, `answered at its deadline (${took} ms)`)
+  t.same(await readySeries(app), { database_timeout: 0 }, 'a silent server is a timeout, not a refusal')
   let again = 0
   for (let i = 0; i < 50 && again !== 200; i++) {
     again = (await app.inject('/health/ready')).statusCode
     if (again !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
   }
   t.equal(again, 200, 'it recovers by itself once the server answers')
+  t.same(await readySeries(app), { ok: 1 })
 })
