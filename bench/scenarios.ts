@@ -155,6 +155,22 @@ export function allScenarios(context: ScenarioContext): Scenario[] {
       limitedBy: 'MariaDB CPU: no index on price or title, so every request scans the table and sorts ~15% of it'
     },
     {
+      name: 'include-author',
+      description: 'GET /books?include=author&limit=20 (a to-one embed) vs a hand-written JOIN',
+      servers: [plain.lifeguard, plain.pool],
+      requests: [{ method: 'GET', path: '/books?include=author&limit=20' }],
+      targets: [{ label: 'include=author ≥ 0.85 of a hand-written JOIN', kind: 'ratio', of: POOL, atLeast: 0.85 }],
+      limitedBy: 'Node CPU: 20 rows with 20 nested objects to build and serialise; MariaDB joins on the primary key'
+    },
+    {
+      name: 'include-books',
+      description: 'GET /authors?include=books&limit=20 (a to-many embed: 20 authors × 20 books) vs a hand-written two-query route',
+      servers: [plain.lifeguard, plain.pool],
+      requests: [{ method: 'GET', path: '/authors?include=books&limit=20' }],
+      targets: [{ label: 'include=books ≥ 0.85 of its hand-written two queries', kind: 'ratio', of: POOL, atLeast: 0.85 }],
+      limitedBy: 'MariaDB CPU (ROW_NUMBER over each author\'s 100 books) and Node CPU (400 book rows per answer)'
+    },
+    {
       name: 'create',
       description: 'POST /books, unique isbn per request',
       servers: [plain.lifeguard, plain.pool],

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { DatabaseAccess } from './database-access'
 
 /**
@@ -36,6 +36,37 @@ const Order = {
   }
 } as const
 
+const Author = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    bio: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' }
+  }
+} as const
+
+const BookWithAuthor = { type: 'object', properties: { ...Book.properties, author: Author } } as const
+const AuthorWithBooks = { type: 'object', properties: { ...Author.properties, books: { type: 'array', items: Book } } } as const
+
+/** `include=` on the two lists: a to-one embed (one JOIN) and a to-many one (a second query for the page). */
+const IncludeQuery = {
+  type: 'object',
+  properties: { include: { type: 'string', enum: ['books'] }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 }, cursor: { type: 'string' } },
+  additionalProperties: false
+} as const
+
+/** The page's next-page Link, keyed by the last row's id (both include lists are in id order). */
+function idCursorLink(request: FastifyRequest, reply: FastifyReply, rows: Array<{ id: number }>, limit: number) {
+  if (rows.length <= limit) return
+  rows.length = limit
+  const url = new URL(request.url, 'http://x')
+  url.searchParams.set('cursor', Buffer.from(JSON.stringify([rows[limit - 1].id])).toString('base64url'))
+  reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+}
+
+const afterId = (cursor: string | undefined): number => (cursor ? JSON.parse(Buffer.from(cursor, 'base64url').toString())[0] : 0)
+
 const IdParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const
 
 const ListQuery = {
@@ -45,6 +76,7 @@ const ListQuery = {
     // one DECIMAL constant, ~12% cheaper per scanned row than against a bound DOUBLE.
     'where.price.lt': { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$' },
     'orderby.title': { type: 'string', enum: ['asc'] },
+    include: { type: 'string', enum: ['author'] },
     limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
     cursor: { type: 'string' }
   },
@@ -126,10 +158,49 @@ export function baselineApp(db: DatabaseAccess): FastifyInstance {
     }
   )
 
-  app.get<{ Querystring: { 'where.price.lt'?: string; limit: number; cursor?: string } }>(
-    '/books',
-    { schema: { querystring: ListQuery, response: { 200: { type: 'array', items: Book } } } },
+  // GET /books?include=author (the list route below hands it over): one JOIN, each row's author
+  // columns gathered into an object.
+  const booksWithAuthor = async (request: FastifyRequest<{ Querystring: { limit: number; cursor?: string } }>, reply: FastifyReply) => {
+      const { limit, cursor } = request.query
+      const rows = await db.execute(
+        `SELECT b.id, b.title, b.isbn, b.price, b.stock, b.authorId, b.version, b.createdAt, b.updatedAt,` +
+          ` a.name AS authorName, a.bio AS authorBio, a.createdAt AS authorCreatedAt` +
+          ` FROM books b JOIN authors a ON a.id = b.authorId WHERE b.id > ? ORDER BY b.id LIMIT ${limit + 1}`,
+        [afterId(cursor)]
+      )
+      idCursorLink(request, reply, rows, limit)
+      return rows.map(({ authorName, authorBio, authorCreatedAt, ...book }: any) => ({
+        ...book,
+        author: { id: book.authorId, name: authorName, bio: authorBio, createdAt: authorCreatedAt }
+      }))
+  }
+
+  // GET /authors?include=books: the page, then its books in one query, the first 20 per author.
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
+    '/authors',
+    { schema: { querystring: IncludeQuery, response: { 200: { type: 'array', items: AuthorWithBooks } } } },
     async (request, reply) => {
+      const { limit, cursor } = request.query
+      const authors = await db.execute('SELECT id, name, bio, createdAt FROM authors WHERE id > ? ORDER BY id LIMIT ' + (limit + 1), [afterId(cursor)])
+      idCursorLink(request, reply, authors, limit)
+      if (authors.length === 0) return authors
+      const books = await db.execute(
+        `SELECT * FROM (SELECT ${BOOK_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY authorId ORDER BY id) AS rn FROM books` +
+          ` WHERE authorId IN (${authors.map(() => '?').join(', ')})) ranked WHERE rn <= 20 ORDER BY authorId, rn`,
+        authors.map((author: { id: number }) => author.id)
+      )
+      const byAuthor = new Map(authors.map((author: any) => [author.id, (author.books = [])]))
+      for (const book of books) (byAuthor.get(book.authorId) as unknown[]).push(book)
+      return authors
+    }
+  )
+
+  app.get<{ Querystring: { 'where.price.lt'?: string; include?: 'author'; limit: number; cursor?: string } }>(
+    '/books',
+    // BookWithAuthor: `author` is only there with include=author (fast-json-stringify skips an absent key).
+    { schema: { querystring: ListQuery, response: { 200: { type: 'array', items: BookWithAuthor } } } },
+    async (request, reply) => {
+      if (request.query.include === 'author') return booksWithAuthor(request, reply)
       const { limit, cursor } = request.query
       const priceBelow = request.query['where.price.lt'] ?? '99999999.99'
       const after = cursor ? JSON.parse(Buffer.from(cursor, 'base64url').toString()) : null

@@ -1,7 +1,8 @@
 import { quoteIdentifier } from '../naming'
 import type { RestRelation } from '../relations'
 import type { ResourceModel, RestField } from '../resource-model'
-import { conditionsOf, LITERAL_ESCAPE, type Condition, type ListRequest } from './parse'
+import { conditionsOf, type Condition, type ListRequest } from './parse'
+import { LITERAL_ESCAPE } from './filter-values'
 
 /**
  * The WHERE of a list: each condition on its column — the entity's own, a to-one relation's

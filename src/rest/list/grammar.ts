@@ -1,7 +1,9 @@
 import type { FilterOp, JsonSchema } from '../kinds'
 import type { ResourceModel, RestField } from '../resource-model'
 import type { RestRelation } from '../relations'
-import { DEFAULT_EMBED_LIMIT, filterValueSchema, MAX_EMBED_LIMIT, MAX_LIST_TEXT_LENGTH, pageKeySchemas } from './value-schemas'
+import { embedFamilies } from './embed-families'
+import { hintsOf } from './query-hints'
+import { filterValueSchema, GROUP_LABEL, MAX_GROUPS, MAX_LIST_TEXT_LENGTH, pageKeySchemas } from './value-schemas'
 
 /**
  * What one resource's list query string allows, described once: every family of keys
@@ -53,10 +55,6 @@ export interface ListGrammar {
 /** The families GET /:id takes: what of the row, and what to embed with it. */
 const ONE_ROW_FAMILIES = new Set(['fields', 'include', 'limit.<relation>', 'orderby.<relation>'])
 
-/** A `where.or` label: conditions with the same label AND together, labels OR together. */
-export const GROUP_LABEL = '[A-Za-z0-9_]{1,32}'
-/** Most `where.or` labels one request may use. */
-export const MAX_GROUPS = 16
 /** First segments a `where` key gives a meaning of its own, so no filterable field may start with them. */
 export const RESERVED_FILTER_NAMES = ['not', 'or']
 
@@ -155,68 +153,6 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
   }
 }
 
-/**
- * `include=` and, per to-many relation, the size and order of its embedded arrays
- * (`limit.books=5`, `orderby.books.price=desc`); none for an entity that declares no `includable`.
- */
-function embedFamilies(model: ResourceModel, sortKeys: ListGrammar['sortKeys'], limitKeys: ListGrammar['limitKeys']): QueryFamily[] {
-  const relations = [...model.includable.values()]
-  if (relations.length === 0) return []
-  const families: QueryFamily[] = [
-    {
-      name: 'include',
-      spelling: 'include=<relation>,…',
-      description: `relations to embed, comma-separated: ${relations.map((relation) => `${relation.name} (${relation.kind === 'to-one' ? 'an object' : 'an array'})`).join(', ')}`,
-      keys: {
-        include: {
-          type: 'string',
-          maxLength: 1_000,
-          description: `comma-separated relations to embed, of: ${relations.map((relation) => relation.name).join(', ')}`
-        }
-      },
-      patterns: {},
-      example: { include: relations[0].name }
-    }
-  ]
-  const toMany = relations.filter((relation) => relation.kind === 'to-many')
-  if (toMany.length === 0) return families
-  const limits: Record<string, JsonSchema> = {}
-  const orders: Record<string, JsonSchema> = {}
-  for (const relation of toMany) {
-    limitKeys.set(`limit.${relation.name}`, relation)
-    limits[`limit.${relation.name}`] = {
-      type: 'integer',
-      minimum: 1,
-      maximum: MAX_EMBED_LIMIT,
-      description: `most ${relation.name} embedded per row (default ${DEFAULT_EMBED_LIMIT})`
-    }
-    for (const field of relation.target.sortable) {
-      sortKeys.set(`orderby.${relation.name}.${field.name}`, { field, relation })
-      orders[`orderby.${relation.name}.${field.name}`] = { type: 'string', enum: ['asc', 'desc'], description: `order of each row's embedded ${relation.name} by ${field.name}` }
-    }
-  }
-  const [first] = toMany
-  families.push(
-    {
-      name: 'limit.<relation>',
-      spelling: 'limit.<relation>=n',
-      description: `most rows of an included to-many relation per row, 1..${MAX_EMBED_LIMIT}, default ${DEFAULT_EMBED_LIMIT}`,
-      keys: limits,
-      patterns: {},
-      example: { include: first.name, [`limit.${first.name}`]: '5' }
-    },
-    {
-      name: 'orderby.<relation>',
-      spelling: 'orderby.<relation>.<field>',
-      description: 'order of an included to-many relation\'s rows within each row (then their primary key); it does not sort the rows themselves',
-      keys: orders,
-      patterns: {},
-      example: { include: first.name, [`orderby.${first.name}.${first.target.primary.name}`]: 'desc' }
-    }
-  )
-  return families
-}
-
 /** The ajv schema: every family's keys and patterns; anything else is a 400 that says what is allowed. */
 function querySchemaOf(model: ResourceModel, families: QueryFamily[]): JsonSchema {
   const properties: Record<string, JsonSchema> = {}
@@ -276,33 +212,6 @@ function filterTargetsOf(model: ResourceModel): FilterTarget[] {
   const own: FilterTarget[] = model.filterable.map((field) => ({ name: field.name, field }))
   const related = [...model.includable.values()].flatMap((relation) => relation.target.filterable.map((field) => ({ name: `${relation.name}.${field.name}`, field, relation })))
   return [...own, ...related]
-}
-
-/** What an unknown key could have been, by key prefix (src/http/error-problems.ts quotes the longest match). */
-function hintsOf(model: ResourceModel, families: QueryFamily[]): Record<string, string> {
-  const hints: Record<string, string> = { '': `the ${families.some((family) => family.name === 'where') ? 'list' : 'route'} takes ${families.map((family) => family.spelling).join(', ')}` }
-  const has = (name: string) => families.some((family) => family.name === name)
-  const filterable = `filterable fields: ${model.filterable.map((field) => field.name).join(', ') || 'none'}`
-  if (has('where')) {
-    Object.assign(hints, {
-      'where.': filterable,
-      'where.not.': `where.not.<field>.<op>; ${filterable}`,
-      'where.or.': `where.or.<label>.<field>.<op> with a label of ${GROUP_LABEL}; ${filterable}`
-    })
-    for (const field of model.filterable) {
-      hints[`where.${field.name}.`] = `${field.name} takes the ops ${field.ops.join(', ')}`
-      hints[`where.not.${field.name}.`] = hints[`where.${field.name}.`]
-    }
-  }
-  if (has('orderby')) hints['orderby.'] = `sortable fields: ${model.sortable.map((field) => field.name).join(', ') || 'none'}`
-  const toMany = [...model.includable.values()].filter((relation) => relation.kind === 'to-many')
-  if (has('include')) {
-    hints['limit.'] = `limit.<relation> sizes an included to-many relation, of: ${toMany.map((relation) => relation.name).join(', ') || 'none'}`
-    for (const relation of toMany) {
-      hints[`orderby.${relation.name}.`] = `sortable fields of ${relation.name}: ${relation.target.sortable.map((field) => field.name).join(', ') || 'none'}`
-    }
-  }
-  return hints
 }
 
 /** Two conditions (`<field>.<op>` = value) a seeded database answers, for the examples: on the first two filterable fields. */

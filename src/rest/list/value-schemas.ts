@@ -7,6 +7,10 @@ export const DEFAULT_LIST_LIMIT = 20
 /** Longest `in`/`nin` list text and cursor accepted, so a query string cannot grow SQL without bound. */
 export const MAX_LIST_TEXT_LENGTH = 4_000
 export const MAX_CURSOR_LENGTH = 2_000
+/** A `where.or` label: conditions with the same label AND together, labels OR together. */
+export const GROUP_LABEL = '[A-Za-z0-9_]{1,32}'
+/** Most `where.or` labels one request may use. */
+export const MAX_GROUPS = 16
 /** Most rows of a to-many relation embedded per parent row (`limit.<relation>`), and the default. */
 export const MAX_EMBED_LIMIT = 100
 export const DEFAULT_EMBED_LIMIT = 20
