@@ -71,6 +71,11 @@ export interface ResourceModel {
   includable: Map<string, RestRelation>
   /** The names `includable` declared, until they are linked. */
   includableNames: readonly string[]
+  /**
+   * `search=`: the columns of the entity's first FULLTEXT index (`@Index({ fulltext: true })`), as
+   * the `MATCH (...)` that uses it; undefined for an entity without one.
+   */
+  fullText?: string
 }
 
 export const ALL_OPERATIONS: RestOperation[] = ['list', 'get', 'create', 'update', 'replace', 'delete']
@@ -162,7 +167,8 @@ export function buildResourceModel(metadata: EntityMetadata): ResourceModel {
     requireIfMatch: declaration.requireIfMatch === true,
     access: compileAccessRules({ entityName: entity.name, rules: declaration.rules, fieldsNamed, readable, writable, primary: fieldOf(primaryColumn) }),
     includable: new Map(),
-    includableNames: declaration.includable ?? []
+    includableNames: declaration.includable ?? [],
+    fullText: fullTextOf(metadata)
   }
 }
 
@@ -232,6 +238,14 @@ function scopeOf(deleteDate: RestField | undefined, discriminator: ResourceModel
 
 function withSubtypes(metadata: EntityMetadata): EntityMetadata[] {
   return [metadata, ...metadata.childEntityMetadatas.flatMap(withSubtypes)]
+}
+
+/** MATCH over the first FULLTEXT index's columns, qualified (MATCH must name exactly an index's columns to use it). */
+function fullTextOf(metadata: EntityMetadata): string | undefined {
+  const index = metadata.indices.find((each) => each.isFulltext)
+  if (!index) return undefined
+  const table = sqlTableOf(metadata)
+  return `MATCH (${index.columns.map((column) => `${table}.${quoteIdentifier(column.databaseName)}`).join(', ')})`
 }
 
 function sqlTableOf(metadata: EntityMetadata): string {

@@ -1,39 +1,22 @@
 import t from 'tap'
 import fc from 'fast-check'
-import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app'
-import { seedDemoData } from '../../src/tools/seed'
-import { createTestDatabase } from '../helper'
+import { demoApp, rowsOf } from '../fixtures/demo-app'
 import { problemOf } from '../fixtures/seed'
 import { walkPages } from '../fixtures/paging'
 import { bearer, TEST_SECRET } from '../support/tokens'
 import { waitForIdlePool } from '../support/pool-state'
-import type { Config } from '../../src/config'
 
 type Row = Record<string, any>
 
-async function seededApp(t: Parameters<typeof createTestDatabase>[0], overrides: Partial<Config> = {}): Promise<FastifyInstance> {
-  const config = await createTestDatabase(t)
-  await seedDemoData(config)
-  const app = await buildApp({ ...config, ...overrides })
-  t.teardown(() => app.close())
-  return app
-}
-
-const json = async (app: FastifyInstance, url: string, headers: Record<string, string> = {}) => {
-  const response = await app.inject({ url, headers })
-  if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}: ${response.body}`)
-  return response.json() as Row[]
-}
 
 t.test('include= embeds related rows, exactly as their own routes answer them', async (t) => {
-  const app = await seededApp(t)
-  const authors = await json(app, '/authors?limit=100')
-  const books = await json(app, '/books?limit=100')
+  const app = await demoApp(t)
+  const authors = await rowsOf(app, '/authors?limit=100')
+  const books = await rowsOf(app, '/books?limit=100')
   const authorById = new Map(authors.map((author) => [author.id, author]))
 
   await t.test('to-one: every book carries its author next to authorId', async (t) => {
-    const embedded = await json(app, '/books?include=author&limit=100')
+    const embedded = await rowsOf(app, '/books?include=author&limit=100')
     t.equal(embedded.length, books.length)
     for (const [i, book] of embedded.entries()) {
       const { author, ...own } = book
@@ -43,12 +26,12 @@ t.test('include= embeds related rows, exactly as their own routes answer them', 
   })
 
   await t.test('to-many: every author carries its books, bounded and ordered per author', async (t) => {
-    const embedded = await json(app, '/authors?include=books&limit=100')
+    const embedded = await rowsOf(app, '/authors?include=books&limit=100')
     for (const author of embedded) {
       const own = books.filter((book) => book.authorId === author.id)
       t.same(author.books, own, `author ${author.id}: all ${own.length} books (fewer than the default 20), by id`)
     }
-    const shaped = await json(app, '/authors?include=books&limit.books=2&orderby.books.price=desc&orderby.books.title=asc&limit=100')
+    const shaped = await rowsOf(app, '/authors?include=books&limit.books=2&orderby.books.price=desc&orderby.books.title=asc&limit=100')
     for (const author of shaped) {
       const expected = books
         .filter((book) => book.authorId === author.id)
@@ -56,16 +39,16 @@ t.test('include= embeds related rows, exactly as their own routes answer them', 
         .slice(0, 2)
       t.same(author.books, expected, `author ${author.id}: the two dearest books`)
     }
-    const bare = await json(app, '/authors?where.id.eq=1&include=books&where.not.id.eq=1')
+    const bare = await rowsOf(app, '/authors?where.id.eq=1&include=books&where.not.id.eq=1')
     t.same(bare, [], 'no parent rows: nothing to embed')
   })
 
   await t.test('an author with no books embeds [], a filtered page embeds only its own rows', async (t) => {
     const created = await app.inject({ method: 'POST', url: '/authors', payload: { name: 'Nobody Yet' } })
     t.equal(created.statusCode, 201)
-    const [lonely] = await json(app, `/authors?where.id.eq=${created.json().id}&include=books`)
+    const [lonely] = await rowsOf(app, `/authors?where.id.eq=${created.json().id}&include=books`)
     t.same(lonely.books, [])
-    const cheap = await json(app, '/authors?where.or.a.id.eq=3&where.or.b.id.eq=5&include=books&fields=id,books.id')
+    const cheap = await rowsOf(app, '/authors?where.or.a.id.eq=3&where.or.b.id.eq=5&include=books&fields=id,books.id')
     t.same(
       cheap.map((author) => [author.id, author.books.map((book: Row) => book.id)]),
       [3, 5].map((id) => [id, books.filter((book) => book.authorId === id).map((book) => book.id)])
@@ -73,11 +56,11 @@ t.test('include= embeds related rows, exactly as their own routes answer them', 
   })
 
   await t.test('dotted fields= returns exactly the listed keys, and implies the include', async (t) => {
-    const rows = await json(app, '/books?fields=id,title,author.name&limit=3')
+    const rows = await rowsOf(app, '/books?fields=id,title,author.name&limit=3')
     t.same(rows, books.slice(0, 3).map((book) => ({ id: book.id, title: book.title, author: { name: authorById.get(book.authorId)!.name } })))
-    const nested = await json(app, '/authors?fields=name,books.title&limit.books=1&include=books&limit=2')
+    const nested = await rowsOf(app, '/authors?fields=name,books.title&limit.books=1&include=books&limit=2')
     t.same(nested, authors.slice(0, 2).map((author) => ({ name: author.name, books: [{ title: books.find((book) => book.authorId === author.id)!.title }] })))
-    const onlyEmbed = await json(app, '/books?fields=author.id&limit=1')
+    const onlyEmbed = await rowsOf(app, '/books?fields=author.id&limit=1')
     t.same(onlyEmbed, [{ author: { id: books[0].authorId } }], 'no implied authorId or id')
   })
 
@@ -134,9 +117,9 @@ t.test('include= embeds related rows, exactly as their own routes answer them', 
 })
 
 t.test('filters and sorts through relations select and order what the same logic does in JS', async (t) => {
-  const app = await seededApp(t)
-  const authors = await json(app, '/authors?limit=100')
-  const books = await json(app, '/books?limit=100')
+  const app = await demoApp(t)
+  const authors = await rowsOf(app, '/authors?limit=100')
+  const books = await rowsOf(app, '/books?limit=100')
   const authorOf = (book: Row) => authors.find((author) => author.id === book.authorId)!
   const booksOf = (author: Row) => books.filter((book) => book.authorId === author.id)
   type Truth = boolean | null
@@ -178,7 +161,7 @@ t.test('filters and sorts through relations select and order what the same logic
       const groups = labels.map((label) => and3(terms.filter((term) => term[3] === label).map((term) => term[2](row))))
       return and3([...plain, ...negated, ...(labels.length > 0 ? [or3(groups)] : [])]) === true
     })
-    t.same((await json(app, url)).map((row) => row.id), expected.map((row) => row.id), url)
+    t.same((await rowsOf(app, url)).map((row) => row.id), expected.map((row) => row.id), url)
     return expected.length
   }
   const picks = fc.array(fc.tuple(fc.nat(), fc.constantFrom('and', 'not', 'a', 'b')), { minLength: 1, maxLength: 4 })
@@ -209,9 +192,9 @@ t.test('filters and sorts through relations select and order what the same logic
 })
 
 t.test('nested routes: GET and POST /authors/:id/books', async (t) => {
-  const app = await seededApp(t)
-  const books = await json(app, '/books?limit=100')
-  const own = await json(app, '/authors/3/books?limit=100')
+  const app = await demoApp(t)
+  const books = await rowsOf(app, '/books?limit=100')
+  const own = await rowsOf(app, '/authors/3/books?limit=100')
   t.same(own, books.filter((book) => book.authorId === 3), "GET: the author's books, as /books shows them")
   const filtered = await app.inject('/authors/3/books?where.price.lt=7&orderby.price=desc&fields=id,price&totalCount=true&limit=2')
   t.same(filtered.json(), [{ id: 10, price: 6.99 }, { id: 11, price: 6.99 }], 'the whole list grammar')
@@ -219,7 +202,7 @@ t.test('nested routes: GET and POST /authors/:id/books', async (t) => {
   t.match(String(filtered.headers.link), /^<\/authors\/3\/books\?.*cursor=/, 'the next page stays nested')
   const rest = await walkPages(app, '/authors/3/books?orderby.price=asc&limit=2')
   t.same(rest.rows.map((row) => row.id).sort((a, b) => Number(a) - Number(b)), [10, 11, 12, 13, 14])
-  const embedded = await json(app, '/books/1/orders?include=book&fields=id,book.title')
+  const embedded = await rowsOf(app, '/books/1/orders?include=book&fields=id,book.title')
   t.same(embedded, [{ id: 2, book: { title: 'Dune' } }, { id: 4, book: { title: 'Dune' } }], "a book's orders, embedding too")
   problemOf(t, await app.inject('/authors/999/books'), 404)
   problemOf(t, await app.inject('/authors/abc/books'), 400)
@@ -235,21 +218,21 @@ t.test('nested routes: GET and POST /authors/:id/books', async (t) => {
   t.equal(other.errors?.[0]?.path, 'body.authorId')
   problemOf(t, await app.inject({ method: 'POST', url: '/authors/999/books', payload: { title: 'x', isbn: '978-0999000281', price: 9 } }), 404)
   problemOf(t, await app.inject({ method: 'POST', url: '/authors/6/books', payload: { isbn: '978-0999000298', price: 9 } }), 400)
-  t.equal((await json(app, '/authors/6/books?limit=100')).length, 4, 'two books added, nothing from the refused ones')
+  t.equal((await rowsOf(app, '/authors/6/books?limit=100')).length, 4, 'two books added, nothing from the refused ones')
   t.equal((await app.inject({ method: 'POST', url: '/books/1/orders', payload: {} })).statusCode, 405, 'orders are not created generically: no nested POST')
 })
 
 t.test('no N+1: a page runs one statement, plus one per to-many include, whatever its size', async (t) => {
   // One pooled connection, so the session's own counter sees every statement the requests run.
-  const app = await seededApp(t, { DB_POOL_SIZE: 1 })
+  const app = await demoApp(t, { DB_POOL_SIZE: 1 })
   const executed = async () => {
     const [row] = await app.db.query("SHOW SESSION STATUS LIKE 'Com_stmt_execute'")
     return Number(row.Value)
   }
   const statementsOf = async (url: string) => {
-    await json(app, url) // prepares the statements, so the counted run is a steady-state one
+    await rowsOf(app, url) // prepares the statements, so the counted run is a steady-state one
     const before = await executed()
-    const rows = await json(app, url)
+    const rows = await rowsOf(app, url)
     return { statements: (await executed()) - before, rows: rows.length }
   }
   for (const limit of [2, 24]) {
@@ -263,7 +246,7 @@ t.test('no N+1: a page runs one statement, plus one per to-many include, whateve
 })
 
 t.test("embeds follow the related entity's own rules", async (t) => {
-  const app = await seededApp(t, { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: TEST_SECRET })
+  const app = await demoApp(t, { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: TEST_SECRET })
   const alice = bearer('alice', [])
   const bob = bearer('bob', [])
   for (const [headers, bookId] of [[alice, 5], [bob, 5], [alice, 6]] as const) {
@@ -271,29 +254,29 @@ t.test("embeds follow the related entity's own rules", async (t) => {
     t.equal(placed.statusCode, 201, placed.body)
   }
 
-  const anonymous = await json(app, '/authors?include=books&where.id.eq=2')
+  const anonymous = await rowsOf(app, '/authors?include=books&where.id.eq=2')
   t.ok(anonymous[0].books.length > 0 && anonymous[0].books.every((book: Row) => !('stock' in book) && 'price' in book), "Book's field rules: no stock for anonymous callers")
   const refused = problemOf(t, await app.inject('/authors?fields=name,books.stock'), 403)
   t.match(refused.detail, /your roles may not read Book\.stock/)
   problemOf(t, await app.inject('/authors?include=books&orderby.books.stock=desc'), 403)
-  const editor = await json(app, '/authors?fields=books.stock&where.id.eq=2', bearer('ed', ['editor']))
+  const editor = await rowsOf(app, '/authors?fields=books.stock&where.id.eq=2', bearer('ed', ['editor']))
   t.ok(editor[0].books.every((book: Row) => typeof book.stock === 'number'), 'an editor sees stock')
 
   problemOf(t, await app.inject('/books?include=orders'), 401)
-  const mine = await json(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', alice)
+  const mine = await rowsOf(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', alice)
   t.same(mine, [{ id: 5, orders: [{ customerId: 'alice' }] }, { id: 6, orders: [{ customerId: 'alice' }] }], "Order's owner rule: alice sees only her orders")
-  const bobs = await json(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', bob)
+  const bobs = await rowsOf(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', bob)
   t.same(bobs, [{ id: 5, orders: [{ customerId: 'bob' }] }, { id: 6, orders: [] }])
-  const all = await json(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', bearer('sam', ['staff']))
+  const all = await rowsOf(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', bearer('sam', ['staff']))
   t.same(all.map((book) => book.orders.length), [2, 1], 'staff sees every order')
   const one = await app.inject({ url: '/books/5?include=orders&fields=orders.customerId', headers: alice })
   t.same(one.json(), { orders: [{ customerId: 'alice' }] }, 'GET /:id embeds under the same rules')
   problemOf(t, await app.inject('/books/5?include=orders'), 401)
   problemOf(t, await app.inject('/authors?where.books.stock.eq=0'), 403)
   problemOf(t, await app.inject('/books?orderby.author.name=asc&where.orders.quantity.gte=1'), 401)
-  t.same((await json(app, '/books?where.orders.quantity.gte=1&fields=id', alice)).map((book) => book.id), [5, 6], "a filter through orders sees only alice's")
-  t.same((await json(app, '/books?where.orders.quantity.gte=1&fields=id', bob)).map((book) => book.id), [5])
-  t.same((await json(app, '/books?where.not.orders.quantity.gte=1&where.id.in=5,6&fields=id', bob)).map((book) => book.id), [6])
-  const ordersWithBook = await json(app, '/orders?include=book&fields=id,book.title', alice)
+  t.same((await rowsOf(app, '/books?where.orders.quantity.gte=1&fields=id', alice)).map((book) => book.id), [5, 6], "a filter through orders sees only alice's")
+  t.same((await rowsOf(app, '/books?where.orders.quantity.gte=1&fields=id', bob)).map((book) => book.id), [5])
+  t.same((await rowsOf(app, '/books?where.not.orders.quantity.gte=1&where.id.in=5,6&fields=id', bob)).map((book) => book.id), [6])
+  const ordersWithBook = await rowsOf(app, '/orders?include=book&fields=id,book.title', alice)
   t.same(ordersWithBook.map((order) => order.book.title).sort(), ['A Wizard of Earthsea', 'The Left Hand of Darkness'])
 })

@@ -3,6 +3,7 @@ import type { RestRelation } from '../relations'
 import type { ResourceModel, RestField } from '../resource-model'
 import { conditionsOf, type Condition, type ListRequest } from './parse'
 import { LITERAL_ESCAPE } from './filter-values'
+import { relevanceOf } from './search'
 
 /**
  * The WHERE of a list: each condition on its column — the entity's own, a to-one relation's
@@ -49,6 +50,7 @@ export function whereSqlOf(model: ResourceModel, request: ListRequest, owned: (r
   }
   const conditions = [model.scope.sql, ...request.where.map(sqlOf)]
   if (request.groups.length > 0) conditions.push(`(${request.groups.map((group) => `(${group.map(sqlOf).join(' AND ')})`).join(' OR ')})`)
+  if (request.search !== undefined) conditions.push(relevanceOf(model))
   return conditions.filter(Boolean).join(' AND ')
 }
 
@@ -107,5 +109,6 @@ export function filterValues(model: ResourceModel, request: ListRequest): unknow
     values.push(...filter.value)
     for (let i = filter.value.length; i < paddedLength(filter.value.length); i++) values.push(filter.value[filter.value.length - 1])
   }
+  if (request.search !== undefined) values.push(request.search)
   return values
 }

@@ -22,6 +22,10 @@ export interface KeyColumn {
   column: string
   /** Whether the key can be NULL: a nullable column, or a relation's field when the related row can be missing. */
   nullable: boolean
+  /** The key's expression holds the request's `search=` words as a `?` (relevance): each use binds them. */
+  searchBound?: boolean
+  /** What ORDER BY names: the column, or for a computed key the alias it is selected under. */
+  orderBy: string
   descending: boolean
   /** Property of a fetched row that carries this key's raw value. */
   rowKey: string

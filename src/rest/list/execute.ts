@@ -25,12 +25,13 @@ export function listStatements(model: ResourceModel, plan: ListPlan, request: Li
   let sql = plan.sql
   let keysetValues: unknown[] = []
   if (request.cursor !== undefined) {
-    const after = afterCursorQuery(plan, decodeCursor(plan.keys, plan.signature, request.cursor))
+    const after = afterCursorQuery(plan, decodeCursor(plan.keys, plan.signature, request.cursor), request.search)
     sql = after.sql
     keysetValues = after.values
   }
   // LIMIT/OFFSET are bound as text: MySQL 8 refuses the DOUBLE mysql2 sends for a JS number there.
-  const page = { sql, values: [...joinValues(request, plan.joins), ...values, ...keysetValues, String(request.limit + 1), String(request.offset)] }
+  const selectValues = new Array(plan.selectSearchBinds).fill(request.search)
+  const page = { sql, values: [...selectValues, ...joinValues(request, plan.joins), ...values, ...keysetValues, String(request.limit + 1), String(request.offset)] }
   return request.totalCount ? { page, count: { sql: plan.countSql, values: [...joinValues(request, plan.countJoins), ...values] } } : { page }
 }
 

@@ -2,6 +2,7 @@ import type { FilterOp, JsonSchema } from '../kinds'
 import type { ResourceModel, RestField } from '../resource-model'
 import type { RestRelation } from '../relations'
 import { embedFamilies } from './embed-families'
+import { RELEVANCE } from './search'
 import { hintsOf } from './query-hints'
 import { filterValueSchema, GROUP_LABEL, MAX_GROUPS, MAX_LIST_TEXT_LENGTH, pageKeySchemas } from './value-schemas'
 
@@ -75,12 +76,18 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
   const orderby: Record<string, JsonSchema> = {}
   const toOne = [...model.includable.values()].filter((relation) => relation.kind === 'to-one')
   const sortTargets = [...model.sortable.map((field) => ({ name: field.name, field, relation: undefined })), ...toOne.flatMap((relation) => relation.target.sortable.map((field) => ({ name: `${relation.name}.${field.name}`, field, relation })))]
+  if (model.fullText) {
+    if (model.sortable.some((field) => field.name === 'relevance')) {
+      throw new Error(`${model.name}.relevance: with a FULLTEXT index, orderby.relevance sorts by search relevance; a sortable field cannot be named "relevance"`)
+    }
+    sortTargets.push({ name: 'relevance', field: RELEVANCE, relation: undefined })
+  }
   for (const { name, field, relation } of sortTargets) {
     sortKeys.set(`orderby.${name}`, { field, relation })
     orderby[`orderby.${name}`] = {
       type: 'string',
       enum: ['asc', 'desc'],
-      description: `sort by ${name}; repeat orderby.* keys to sort by several fields, in URL order`
+      description: name === 'relevance' ? 'sort by relevance to search= (desc: best first)' : `sort by ${name}; repeat orderby.* keys to sort by several fields, in URL order`
     }
   }
   const families: QueryFamily[] = []
@@ -134,6 +141,16 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
       keys: orderby,
       patterns: {},
       example: { [`orderby.${field.name}`]: 'desc' }
+    })
+  }
+  if (model.fullText) {
+    families.push({
+      name: 'search',
+      spelling: 'search=<words>',
+      description: 'full-text search (natural language mode) over the FULLTEXT index; orderby.relevance=desc puts the best matches first',
+      keys: { search: { type: 'string', minLength: 1, maxLength: 1_000, description: `words to find, over the entity's FULLTEXT index: ${model.fullText}` } },
+      patterns: {},
+      example: { search: 'word', 'orderby.relevance': 'desc' }
     })
   }
   families.push(...embedFamilies(model, sortKeys, limitKeys))

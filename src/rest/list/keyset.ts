@@ -7,7 +7,7 @@ import type { ListPlan } from './plan'
  * ORDER BY order. Expanded as (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ..., with MySQL's
  * NULL ordering (NULLs first ascending, last descending) so nullable sort fields page too.
  */
-export function afterCursorQuery(plan: ListPlan, cursorValues: unknown[]): { sql: string; values: unknown[] } {
+export function afterCursorQuery(plan: ListPlan, cursorValues: unknown[], search?: string): { sql: string; values: unknown[] } {
   const nullMask = cursorValues.map((value) => (value === null ? '0' : '1')).join('')
   let sql = plan.afterCursor.get(nullMask)
   if (sql === undefined) {
@@ -17,10 +17,15 @@ export function afterCursorQuery(plan: ListPlan, cursorValues: unknown[]): { sql
     plan.afterCursor.set(nullMask, sql)
   }
   const values: unknown[] = []
+  // A relevance key's expression binds the search words before its own value, wherever it appears.
+  const push = (key: KeyColumn, value: unknown) => {
+    if (key.searchBound) values.push(search)
+    values.push(value)
+  }
   for (let i = 0; i < plan.keys.length; i++) {
     if (cannotFollow(plan.keys[i], cursorValues[i])) continue
-    for (let j = 0; j < i; j++) if (cursorValues[j] !== null) values.push(cursorValues[j])
-    if (cursorValues[i] !== null) values.push(cursorValues[i])
+    for (let j = 0; j < i; j++) if (cursorValues[j] !== null) push(plan.keys[j], cursorValues[j])
+    if (cursorValues[i] !== null) push(plan.keys[i], cursorValues[i])
   }
   return { sql, values }
 }

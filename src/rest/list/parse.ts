@@ -4,6 +4,8 @@ import { OffsetTooDeepError } from '../../http/errors'
 import type { RestField } from '../resource-model'
 import type { FilterKey, ListGrammar } from './grammar'
 import { filterValue } from './filter-values'
+import { unicodeProblem } from '../kinds/codec'
+import { RELEVANCE } from './search'
 import type { RestRelation } from '../relations'
 import type { OwnerScope } from '../access'
 import { DEFAULT_EMBED_LIMIT, DEFAULT_LIST_LIMIT, MAX_GROUPS } from './value-schemas'
@@ -47,6 +49,8 @@ export interface ListRequest {
   cursor?: string
   /** Relations to embed (`include=`), in the order the entity declares them. */
   embeds: Embed[]
+  /** `search=`: the words of a full-text search (natural language mode). */
+  search?: string
   /** Also read the version column (under the key the ETag is taken from): GET /:id with embeds. */
   version?: boolean
   /**
@@ -125,6 +129,10 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
   request.where = canonical(where)
   request.groups = [...groups.keys()].sort().map((label) => canonical(groups.get(label)!))
   if (named !== undefined) request.fields = parseFieldNames(named.own, readable)
+  if (typeof query.search === 'string') request.search = searchText(query.search)
+  if (request.search === undefined && request.sort.some((term) => term.field === RELEVANCE)) {
+    invalid('querystring.orderby.relevance', 'sorts by the relevance to search=: add search=<words>')
+  }
   request.embeds = [...grammar.relations.values()].filter((relation) => embeds.has(relation)).map((relation) => embeds.get(relation)!)
   if (typeof query.cursor === 'string') {
     if (request.offset !== 0) invalid('querystring.offset', 'cannot be combined with cursor')
@@ -137,6 +145,13 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
 export function embedsAny(grammar: ListGrammar, query: { include?: unknown; fields?: unknown }): boolean {
   if (query.include !== undefined) return true
   return typeof query.fields === 'string' && query.fields.split(',').some((name) => grammar.relations.has(name.split('.')[0]) && name.includes('.'))
+}
+
+function searchText(text: string): string {
+  const problem = unicodeProblem(text)
+  if (problem) invalid('querystring.search', problem)
+  if (text.trim() === '') invalid('querystring.search', 'must hold at least one word')
+  return text
 }
 
 function includedRelation(grammar: ListGrammar, name: string): RestRelation {

@@ -3,6 +3,7 @@ import { selectedAs } from '../select-list'
 import { sortSignature, type KeyColumn } from './cursor'
 import { conditionsOf, relationsOf, type Condition, type Embed, type ListRequest } from './parse'
 import { joinAlias, paddedLength, whereSqlOf } from './conditions'
+import { RELEVANCE, relevanceOf } from './search'
 import type { RestRelation } from '../relations'
 import type { ResourceModel, RestField } from '../resource-model'
 import { rowMapperOf, type RowMapper } from '../row-mapper'
@@ -30,6 +31,8 @@ export interface ListPlan {
   /** The filters' conditions joined with AND; empty without filters. */
   whereSql: string
   orderSql: string
+  /** How many times the SELECT list binds the `search=` words (a relevance sort key), before any other value. */
+  selectSearchBinds: number
   /** To-one relations joined into the page's SELECT, and into the count, in the order of their bind values. */
   joins: RestRelation[]
   countJoins: RestRelation[]
@@ -65,6 +68,7 @@ function shapeOf(request: ListRequest): string {
   shape += '|'
   for (const term of request.sort) shape += `${nameOf(term)}${term.descending ? '-' : '+'};`
   if (request.version) shape += '|v'
+  if (request.search !== undefined) shape += '|search'
   for (const embed of request.embeds) shape += `|${embed.relation.name}:${embed.fields ? embed.fields.map((field) => field.name).join(',') : '*'}`
   for (const relation of request.owners.keys()) shape += `|@${relation.name}`
   return shape
@@ -102,7 +106,7 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
   const owned = (relation: RestRelation) => request.owners.has(relation)
   const whereSql = whereSqlOf(model, request, owned)
   const where = whereSql ? ` WHERE ${whereSql}` : ''
-  const orderSql = keys.map((key) => `${key.column} ${key.descending ? 'DESC' : 'ASC'}`).join(', ')
+  const orderSql = keys.map((key) => `${key.orderBy} ${key.descending ? 'DESC' : 'ASC'}`).join(', ')
   const joins = toOneJoins(request)
   const filterJoins = joins.filter((relation) => conditionsOf(request).some((condition) => condition.relation === relation))
   const selectFrom = `SELECT ${columns.join(', ')} FROM ${table}${joinSql(model, joins, owned)}`
@@ -113,6 +117,7 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
     countSql: `SELECT COUNT(*) AS ${quoteIdentifier('total')} FROM ${table}${joinSql(model, filterJoins, owned)}${where}`,
     joins,
     countJoins: filterJoins,
+    selectSearchBinds: keys.filter((key) => key.searchBound).length,
     keys,
     signature: sortSignature(keys),
     mapRows: withEmbedsMapped(rowMapperOf([...selected, ...embedded.fields]), embedded.optional),
@@ -201,13 +206,22 @@ function withEmbedsMapped(mapRows: RowMapper, optional: Map<string, string>): Ro
 function keyColumnsOf(model: ResourceModel, request: ListRequest, selected: Set<RestField>): KeyColumn[] {
   const terms = [...request.sort]
   if (!terms.some((term) => term.field === model.primary && !term.relation)) terms.push({ field: model.primary, descending: false })
-  return terms.map((term, index) => ({
-    field: term.field,
-    relation: term.relation,
-    name: nameOf(term),
-    column: `${term.relation ? joinAlias(term.relation) : model.sqlTable}.${term.field.sqlColumn}`,
-    descending: term.descending,
-    nullable: term.field.nullable || (term.relation?.optional ?? false),
-    rowKey: !term.relation && selected.has(term.field) ? term.field.name : `_key${index}`
-  }))
+  return terms.map((term, index) => {
+    const rowKey = !term.relation && selected.has(term.field) ? term.field.name : `_key${index}`
+    if (term.field === RELEVANCE) {
+      // Computed: selected under its key, ordered by that alias, compared (after a cursor) as the expression itself.
+      return { field: term.field, name: 'relevance', column: relevanceOf(model), orderBy: quoteIdentifier(rowKey), descending: term.descending, nullable: false, searchBound: true, rowKey }
+    }
+    const column = `${term.relation ? joinAlias(term.relation) : model.sqlTable}.${term.field.sqlColumn}`
+    return {
+      field: term.field,
+      relation: term.relation,
+      name: nameOf(term),
+      column,
+      orderBy: column,
+      descending: term.descending,
+      nullable: term.field.nullable || (term.relation?.optional ?? false),
+      rowKey
+    }
+  })
 }
