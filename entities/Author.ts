@@ -7,7 +7,7 @@ import type { Book } from './Book'
   writable: ['name', 'bio'],
   filterable: ['id', 'name', 'bio', 'createdAt'],
   sortable: ['id', 'name', 'createdAt'],
-  includable: ['books'],
+  includable: ['books', 'books.orders'],
   // Enforced with AUTH_MODE=jwt (docs/security.md): anyone reads, editors write, only admins delete.
   rules: { read: ['anonymous'], create: ['editor', 'admin'], update: ['editor', 'admin'], delete: ['admin'] }
 })

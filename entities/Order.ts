@@ -15,7 +15,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number]
   writable: ['status'],
   filterable: ['id', 'bookId', 'quantity', 'status', 'customerId', 'createdAt'],
   sortable: ['id', 'bookId', 'quantity', 'createdAt'],
-  includable: ['book'],
+  includable: ['book', 'book.author'],
   operations: ['list', 'get', 'update'],
   rules: {
     read: ['authenticated'],

@@ -29,15 +29,37 @@ export interface RestRelation {
 export function linkRelations(models: readonly ResourceModel[]): void {
   const byEntity = new Map(models.map((model) => [model.metadata.target, model]))
   for (const model of models) {
-    for (const name of model.includableNames) model.includable.set(name, relationOf(model, name, byEntity))
+    for (const name of model.includableNames) if (!name.includes('.')) model.includable.set(name, relationOf(model, name, byEntity))
   }
+  // A path (`books.orders`) goes through relations each entity on the way declares itself, so
+  // every embedded row has its entity's own schema and rules.
+  for (const model of models) {
+    for (const path of model.includableNames) if (path.includes('.')) model.includePaths.add(checkedPath(model, path))
+  }
+}
+
+/** Most relations one include path may go through (`books.orders.book`). */
+export const MAX_INCLUDE_DEPTH = 3
+
+function checkedPath(model: ResourceModel, path: string): string {
+  const names = path.split('.')
+  if (names.length > MAX_INCLUDE_DEPTH) throw new Error(`${model.name}: includable "${path}" is deeper than ${MAX_INCLUDE_DEPTH} relations`)
+  let at = model
+  for (const [depth, name] of names.entries()) {
+    const relation = at.includable.get(name)
+    if (!relation) {
+      const where = depth === 0 ? `${model.name} declares no includable "${name}"` : `${at.name} declares no includable "${name}" (a path goes through relations each entity declares)`
+      throw new Error(`${model.name}: includable "${path}": ${where}`)
+    }
+    at = relation.target
+  }
+  return path
 }
 
 function relationOf(model: ResourceModel, name: string, byEntity: Map<unknown, ResourceModel>): RestRelation {
   const refuse = (why: string): never => {
     throw new Error(`${model.name}: includable "${name}" ${why}`)
   }
-  if (name.includes('.')) refuse('is a path: only direct relations can be included (depth 1)')
   const relation = model.metadata.relations.find((each) => each.propertyName === name)
   if (!relation) refuse(`is not a relation of the entity (relations: ${model.metadata.relations.map((each) => each.propertyName).join(', ') || 'none'})`)
   const target = byEntity.get(relation!.inverseEntityMetadata.target)

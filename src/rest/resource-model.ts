@@ -69,6 +69,8 @@ export interface ResourceModel {
   access: AccessRules
   /** Relations `include=` may embed, by name; linked once every exposed entity has its model (src/rest/relations.ts). */
   includable: Map<string, RestRelation>
+  /** Include paths through related entities' own relations (`books.orders`), as declared. */
+  includePaths: Set<string>
   /** The names `includable` declared, until they are linked. */
   includableNames: readonly string[]
   /**
@@ -167,6 +169,7 @@ export function buildResourceModel(metadata: EntityMetadata): ResourceModel {
     requireIfMatch: declaration.requireIfMatch === true,
     access: compileAccessRules({ entityName: entity.name, rules: declaration.rules, fieldsNamed, readable, writable, primary: fieldOf(primaryColumn) }),
     includable: new Map(),
+    includePaths: new Set(),
     includableNames: declaration.includable ?? [],
     fullText: fullTextOf(metadata)
   }

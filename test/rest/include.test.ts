@@ -93,6 +93,26 @@ t.test('include= embeds related rows, exactly as their own routes answer them', 
     t.match(refused.detail, /the route takes fields, include/)
   })
 
+  await t.test('include paths embed through the related rows, one statement per relation', async (t) => {
+    const orders = await rowsOf(app, '/orders?limit=100')
+    const nested = await rowsOf(app, '/authors?include=books.orders&limit=100')
+    for (const author of nested) {
+      t.same(
+        author.books.map((book: Row) => [book.id, book.orders.map((order: Row) => order.id)]),
+        books.filter((book) => book.authorId === author.id).map((book) => [book.id, orders.filter((order) => order.bookId === book.id).map((order) => order.id)]),
+        `author ${author.id}: its books, each with its orders`
+      )
+    }
+    t.same(nested[0].books[0].orders[0], orders.find((order) => order.bookId === 1), 'an embedded order is the order /orders answers')
+    const up = await rowsOf(app, '/orders?include=book.author&limit=100')
+    for (const order of up) {
+      const book = books.find((each) => each.id === order.bookId)!
+      t.same(order.book, { ...book, author: authorById.get(book.authorId) }, `order ${order.id}: its book, with its author`)
+    }
+    const picked = await rowsOf(app, '/orders?include=book.author&fields=id,book.title&limit=2')
+    t.same(picked, [{ id: 1, book: { title: 'Foundation', author: authorById.get(3) } }, { id: 2, book: { title: 'Dune', author: authorById.get(1) } }], 'fields= picks the first level; the path embeds whole rows')
+  })
+
   await t.test('what is refused, with a 400 that says what to send', async (t) => {
     const cases: Array<[string, string, RegExp]> = [
       ['/books?include=publisher', 'querystring.include', /"publisher" is not an includable relation; includable: author, orders/],
@@ -104,7 +124,8 @@ t.test('include= embeds related rows, exactly as their own routes answer them', 
       ['/authors?include=books&orderby.books.isbn=asc', 'querystring.orderby.books.isbn', /not allowed/],
       ['/books?fields=id,author.password', 'querystring.fields', /"author\.password" is not a readable field; readable: author\.id, author\.name/],
       ['/books?limit.author=3', 'querystring.limit.author', /not allowed/],
-      ['/orders?include=book.author', 'querystring.include', /"book\.author" is not an includable relation/]
+      ['/books?include=author.books', 'querystring.include', /"author\.books" is not an includable relation; includable: author, orders$/],
+      ['/authors?include=books.author', 'querystring.include', /includable: books, books\.orders/]
     ]
     for (const [url, path, message] of cases) {
       const body = problemOf(t, await app.inject(url), 400)
@@ -242,7 +263,9 @@ t.test('no N+1: a page runs one statement, plus one per to-many include, whateve
   }
   for (const limit of [1, 6]) {
     t.same(await statementsOf(`/authors?include=books&limit=${limit}`), { statements: 2, rows: limit }, `include=books, ${limit} authors`)
+    t.same(await statementsOf(`/authors?include=books.orders&limit=${limit}`), { statements: 3, rows: limit }, `include=books.orders, ${limit} authors`)
   }
+  t.same(await statementsOf('/orders?include=book.author'), { statements: 2, rows: 5 }, 'include=book.author: the book joined, its author read for all orders at once')
 })
 
 t.test("embeds follow the related entity's own rules", async (t) => {
@@ -263,6 +286,9 @@ t.test("embeds follow the related entity's own rules", async (t) => {
   t.ok(editor[0].books.every((book: Row) => typeof book.stock === 'number'), 'an editor sees stock')
 
   problemOf(t, await app.inject('/books?include=orders'), 401)
+  problemOf(t, await app.inject('/authors?include=books.orders'), 401)
+  const deep = await rowsOf(app, '/authors?where.id.eq=2&include=books.orders&fields=id,books.id', alice)
+  t.same(deep[0].books.map((book: Row) => [book.id, book.orders.map((order: Row) => order.customerId)]), [[5, ['alice']], [6, ['alice']], [7, []], [8, []], [9, []]], 'owner rule down the path')
   const mine = await rowsOf(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', alice)
   t.same(mine, [{ id: 5, orders: [{ customerId: 'alice' }] }, { id: 6, orders: [{ customerId: 'alice' }] }], "Order's owner rule: alice sees only her orders")
   const bobs = await rowsOf(app, '/books?where.id.in=5,6&include=orders&fields=id,orders.customerId', bob)

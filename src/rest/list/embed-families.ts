@@ -14,12 +14,12 @@ export function embedFamilies(model: ResourceModel, sortKeys: ListGrammar['sortK
     {
       name: 'include',
       spelling: 'include=<relation>,…',
-      description: `relations to embed, comma-separated: ${relations.map((relation) => `${relation.name} (${relation.kind === 'to-one' ? 'an object' : 'an array'})`).join(', ')}`,
+      description: `relations to embed, comma-separated: ${relations.map((relation) => `${relation.name} (${relation.kind === 'to-one' ? 'an object' : 'an array'})`).join(', ')}${model.includePaths.size > 0 ? `; and through them ${[...model.includePaths].join(', ')}` : ''}`,
       keys: {
         include: {
           type: 'string',
           maxLength: 1_000,
-          description: `comma-separated relations to embed, of: ${relations.map((relation) => relation.name).join(', ')}`
+          description: `comma-separated relations to embed, of: ${[...relations.map((relation) => relation.name), ...model.includePaths].join(', ')}`
         }
       },
       patterns: {},

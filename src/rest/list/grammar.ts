@@ -47,6 +47,8 @@ export interface ListGrammar {
   limitKeys: Map<string, RestRelation>
   /** Relations `include=` (and `fields=<relation>.<field>`) may name. */
   relations: ReadonlyMap<string, RestRelation>
+  /** Include paths through the related entities' own relations (`books.orders`). */
+  paths: ReadonlySet<string>
   /** The querystring schema of the list route. */
   querySchema: JsonSchema
   /** The querystring schema of GET /:id: `fields=`, and the embed families when the entity has includable relations. */
@@ -165,6 +167,7 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
     sortKeys,
     limitKeys,
     relations: model.includable,
+    paths: model.includePaths,
     querySchema: querySchemaOf(model, families),
     oneQuerySchema: querySchemaOf(model, forOne)
   }

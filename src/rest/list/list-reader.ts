@@ -2,11 +2,11 @@ import type { Caller } from '../../auth/caller'
 import { grantFor, refuseForbiddenReads, type Grant } from '../access'
 import type { ResourceModel, RestField } from '../resource-model'
 import type { RowSource } from '../row-source'
-import { ToManyEmbedder } from './embed'
+import { Embedder } from './embed'
 import { listStatements, runList } from './execute'
 import { listGrammarOf, type ListGrammar } from './grammar'
 import { cutPage } from './map'
-import { conditionsOf, parseListQuery, relationsOf, type ListRequest } from './parse'
+import { conditionsOf, embedsOf, parseListQuery, relationsOf, type ListRequest } from './parse'
 import { ListPlanner } from './plan'
 
 type Row = Record<string, unknown>
@@ -27,7 +27,7 @@ export interface ListPage {
 export class ListReader {
   readonly grammar: ListGrammar
   private readonly planner: ListPlanner
-  private readonly embedder = new ToManyEmbedder()
+  private readonly embedder = new Embedder()
 
   constructor(
     private readonly model: ResourceModel,
@@ -65,8 +65,11 @@ export class ListReader {
     return this.source.read(async (access) => {
       const { rows, total } = await runList(access, statements)
       const cursor = cutPage(rows, request.limit, plan)
-      if (request.embeds.length > 0) await this.embedder.embed(access, rows, request)
-      return { rows: await access.json(rows, plan.fields, plan.mapRows), total, cursor }
+      if (request.embeds.length === 0) return { rows: await access.json(rows, plan.fields, plan.mapRows), total, cursor }
+      await this.embedder.embed(access, rows, request)
+      const mapped = await access.json(rows, plan.fields, plan.mapRows)
+      await this.embedder.embedUnderJoins(access, mapped, request)
+      return { rows: mapped, total, cursor }
     })
   }
 }
@@ -81,7 +84,7 @@ function authorizeRelations(caller: Caller, request: ListRequest): void {
   for (const relation of relationsOf(request)) {
     const { target } = relation
     const grant = grantFor(target, caller, 'read')
-    const embed = request.embeds.find((each) => each.relation === relation)
+    const embed = embedsOf(request.embeds).find((each) => each.relation === relation)
     const named = [
       ...(embed?.fields ?? []),
       ...(embed?.sort ?? []).map((term) => term.field),

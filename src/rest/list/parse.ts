@@ -68,6 +68,8 @@ export interface Embed {
   /** to-many: the order of each row's related rows (before their primary key), and how many at most. */
   sort: SortTerm[]
   limit: number
+  /** Relations of the related rows embedded in turn (`include=books.orders`): whole rows, default order and size. */
+  children: Embed[]
 }
 
 const NOT_PREFIX = 'where.not.'
@@ -89,11 +91,21 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
   const embeds = new Map<RestRelation, Embed>()
   const embedOf = (relation: RestRelation) => {
     let embed = embeds.get(relation)
-    if (embed === undefined) embeds.set(relation, (embed = { relation, sort: [], limit: DEFAULT_EMBED_LIMIT }))
+    if (embed === undefined) embeds.set(relation, (embed = newEmbed(relation)))
     return embed
   }
   if (typeof query.include === 'string') {
-    for (const name of query.include.split(',')) embedOf(includedRelation(grammar, name))
+    for (const name of query.include.split(',')) {
+      const [first, ...rest] = name.split('.')
+      if (rest.length > 0 && !grammar.paths.has(name)) refuseInclude(grammar, name)
+      let embed = embedOf(includedRelation(grammar, first))
+      for (const next of rest) {
+        const relation = embed.relation.target.includable.get(next)!
+        let child = embed.children.find((each) => each.relation === relation)
+        if (child === undefined) embed.children.push((child = newEmbed(relation)))
+        embed = child
+      }
+    }
   }
   const named = typeof query.fields === 'string' ? fieldNamesOf(grammar, query.fields) : undefined
   for (const [relation, names] of named?.related ?? []) embedOf(relation).fields = parseFieldNames(names, relation.target.readable, `${relation.name}.`)
@@ -154,12 +166,19 @@ function searchText(text: string): string {
   return text
 }
 
+function newEmbed(relation: RestRelation): Embed {
+  return { relation, sort: [], limit: DEFAULT_EMBED_LIMIT, children: [] }
+}
+
 function includedRelation(grammar: ListGrammar, name: string): RestRelation {
   const relation = grammar.relations.get(name)
-  if (relation === undefined) {
-    invalid('querystring.include', `"${name.slice(0, 50)}" is not an includable relation; includable: ${[...grammar.relations.keys()].join(', ') || 'none'}`)
-  }
+  if (relation === undefined) refuseInclude(grammar, name)
   return relation
+}
+
+function refuseInclude(grammar: ListGrammar, name: string): never {
+  const includable = [...grammar.relations.keys(), ...grammar.paths].join(', ') || 'none'
+  invalid('querystring.include', `"${name.slice(0, 80)}" is not an includable relation; includable: ${includable}`)
 }
 
 /** `limit.books` and `orderby.books.<field>` shape what `include=books` embeds, so they need it. */
@@ -208,10 +227,15 @@ function canonical(ranked: Ranked[]): Condition[] {
 
 /** Every relation a request reads through: embedded, filtered or sorted by. */
 export function relationsOf(request: ListRequest): Set<RestRelation> {
-  const relations = new Set<RestRelation>(request.embeds.map((embed) => embed.relation))
+  const relations = new Set<RestRelation>(embedsOf(request.embeds).map((embed) => embed.relation))
   for (const condition of conditionsOf(request)) if (condition.relation) relations.add(condition.relation)
   for (const term of request.sort) if (term.relation) relations.add(term.relation)
   return relations
+}
+
+/** Every embed of a tree, parents before their children. */
+export function embedsOf(embeds: readonly Embed[]): Embed[] {
+  return embeds.flatMap((embed) => [embed, ...embedsOf(embed.children)])
 }
 
 /** Every condition of a request, in the order their SQL and bind values appear. */

@@ -1,9 +1,10 @@
 import { quoteIdentifier } from '../naming'
 import { selectedAs } from '../select-list'
 import { sortSignature, type KeyColumn } from './cursor'
-import { conditionsOf, relationsOf, type Condition, type Embed, type ListRequest } from './parse'
+import { conditionsOf, type Condition, type Embed, type ListRequest } from './parse'
 import { joinAlias, paddedLength, whereSqlOf } from './conditions'
 import { RELEVANCE, relevanceOf } from './search'
+import { embedKey } from './embed'
 import type { RestRelation } from '../relations'
 import type { ResourceModel, RestField } from '../resource-model'
 import { rowMapperOf, type RowMapper } from '../row-mapper'
@@ -38,8 +39,7 @@ export interface ListPlan {
   countJoins: RestRelation[]
 }
 
-/** Row property carrying the parent's key of a to-many embed (`_inc_books`), whether or not a selected field holds it. */
-export const embedKey = (embed: Embed) => `_inc_${embed.relation.name}`
+
 
 /** Distinct list shapes kept per entity; past this the cache starts over (shapes are few in practice). */
 const MAX_CACHED_SHAPES = 500
@@ -69,7 +69,9 @@ function shapeOf(request: ListRequest): string {
   for (const term of request.sort) shape += `${nameOf(term)}${term.descending ? '-' : '+'};`
   if (request.version) shape += '|v'
   if (request.search !== undefined) shape += '|search'
-  for (const embed of request.embeds) shape += `|${embed.relation.name}:${embed.fields ? embed.fields.map((field) => field.name).join(',') : '*'}`
+  for (const embed of request.embeds) {
+    shape += `|${embed.relation.name}:${embed.fields ? embed.fields.map((field) => field.name).join(',') : '*'}>${embed.children.map((child) => child.relation.name).join(',')}`
+  }
   for (const relation of request.owners.keys()) shape += `|@${relation.name}`
   return shape
 }
@@ -101,7 +103,12 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
   if (request.version && model.version) columns.push(`${table}.${model.version.sqlColumn} AS ${quoteIdentifier(HIDDEN_VERSION_KEY)}`)
   const embedded = embeddedColumns(request.embeds, columns)
   for (const embed of request.embeds) {
-    if (embed.relation.kind === 'to-many') columns.push(`${table}.${embed.relation.parentColumn} AS ${quoteIdentifier(embedKey(embed))}`)
+    const { relation } = embed
+    if (relation.kind === 'to-many') columns.push(`${table}.${relation.parentColumn} AS ${quoteIdentifier(embedKey(relation.name))}`)
+    // A joined embed's own embeds are read after the page, by the keys its joined row holds.
+    for (const child of relation.kind === 'to-one' ? embed.children : []) {
+      columns.push(`${joinAlias(relation)}.${child.relation.parentColumn} AS ${quoteIdentifier(embedKey(`${relation.name}.${child.relation.name}`))}`)
+    }
   }
   const owned = (relation: RestRelation) => request.owners.has(relation)
   const whereSql = whereSqlOf(model, request, owned)
@@ -128,9 +135,15 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
   }
 }
 
-/** To-one relations the request reads through (embedded, filtered, sorted), each joined once, in declaration order. */
+/**
+ * The entity's own to-one relations the request reads through (embedded, filtered, sorted),
+ * each joined once. (A to-one relation further down an include path is read with its parents: embed.ts.)
+ */
 function toOneJoins(request: ListRequest): RestRelation[] {
-  return [...relationsOf(request)].filter((relation) => relation.kind === 'to-one')
+  const relations = new Set<RestRelation>(request.embeds.map((embed) => embed.relation))
+  for (const condition of conditionsOf(request)) if (condition.relation) relations.add(condition.relation)
+  for (const term of request.sort) if (term.relation) relations.add(term.relation)
+  return [...relations].filter((relation) => relation.kind === 'to-one')
 }
 
 /**
