@@ -17,7 +17,8 @@ type IdRequest = FastifyRequest<{ Params: { id: unknown }; Querystring: Record<s
 type ListRequestOf = FastifyRequest<{ Querystring: Record<string, unknown> }>
 
 /**
- * GET /<path> and GET /<path>/:id on the fast path: SQL prepared once per entity (per list
+ * GET /<path> and GET /<path>/:id on the fast path (a GET /:id that embeds goes through the list
+ * reader, src/rest/list/, as a list of one row): SQL prepared once per entity (per list
  * shape, per `fields=` set), run with `executePooled` on the pool TypeORM created, rows
  * converted by each column's codec and written by the route's response schema. No
  * QueryBuilder and no metadata lookups per request.
