@@ -5,11 +5,12 @@ import { conditionsOf, type Condition, type ListRequest } from './parse'
 import { LITERAL_ESCAPE } from './filter-values'
 import { relevanceOf } from './search'
 
-/**
+/*
  * The WHERE of a list: each condition on its column — the entity's own, a to-one relation's
  * through its join (`lg_author`.`name`), or a to-many relation's as `EXISTS (...)` over the
- * related rows — with every value a `?`, bound in the order `whereValues` lists them.
+ * related rows — with every value a `?`, bound in the order `filterValues` lists them.
  */
+
 /**
  * `in`/`nin` lists are padded to the next power of two (by repeating their last value, which
  * changes nothing), so lists of 1..100 values make 8 statements per shape instead of 100:
@@ -19,15 +20,38 @@ export function paddedLength(length: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(1, length)))
 }
 
+/** The values of such a list, padded to `paddedLength` by repeating the last one. */
+export function paddedValues(values: readonly unknown[]): unknown[] {
+  const padded = [...values]
+  while (padded.length < paddedLength(values.length)) padded.push(values[values.length - 1])
+  return padded
+}
+
+/**
+ * The related rows the caller may see, on the related table under `alias`: the related
+ * entity's scope and, when its owner rule restricts the caller, the owner (one `?`). Bound by
+ * `visibleValues`. Every read through a relation (join, EXISTS, embed statement) applies it.
+ */
+export function visibleOn(relation: RestRelation, alias: string, owned: boolean): string[] {
+  const { target } = relation
+  const conditions = [target.scope.on(alias)]
+  if (owned) conditions.push(`${alias}.${target.access.owner!.sqlColumn} = ?`)
+  return conditions.filter(Boolean)
+}
+
+/** The bind values of `visibleOn`, in order. */
+export function visibleValues(request: ListRequest, relation: RestRelation): unknown[] {
+  const owner = request.owners.get(relation)
+  return owner ? [...relation.target.scope.values, owner.subject] : relation.target.scope.values
+}
+
 /** The alias a to-one relation is joined under (its own name, so one join serves embed, filters and sort). */
 export const joinAlias = (relation: RestRelation) => quoteIdentifier(`lg_${relation.name}`)
 
 /** Related rows whose key matches the parent row: the core of a to-many condition's EXISTS. */
 function relatedRows(model: ResourceModel, relation: RestRelation, alias: string, owned: boolean): string {
-  const { target } = relation
-  const where = [`${alias}.${relation.targetColumn} = ${model.sqlTable}.${relation.parentColumn}`, target.scope.on(alias)]
-  if (owned) where.push(`${alias}.${target.access.owner!.sqlColumn} = ?`)
-  return `SELECT 1 FROM ${target.sqlTable} AS ${alias} WHERE ${where.filter(Boolean).join(' AND ')}`
+  const where = [`${alias}.${relation.targetColumn} = ${model.sqlTable}.${relation.parentColumn}`, ...visibleOn(relation, alias, owned)]
+  return `SELECT 1 FROM ${relation.target.sqlTable} AS ${alias} WHERE ${where.join(' AND ')}`
 }
 
 /**
@@ -96,18 +120,11 @@ export function placeholderOf(field: RestField): string {
 export function filterValues(model: ResourceModel, request: ListRequest): unknown[] {
   const values: unknown[] = [...model.scope.values]
   for (const filter of conditionsOf(request)) {
-    if (filter.relation?.kind === 'to-many') {
-      values.push(...filter.relation.target.scope.values)
-      const owner = request.owners.get(filter.relation)
-      if (owner) values.push(owner.subject)
-    }
+    if (filter.relation?.kind === 'to-many') values.push(...visibleValues(request, filter.relation))
     if (filter.op === 'isNull') continue
-    if (!Array.isArray(filter.value)) {
-      values.push(filter.value)
-      continue
-    }
-    values.push(...filter.value)
-    for (let i = filter.value.length; i < paddedLength(filter.value.length); i++) values.push(filter.value[filter.value.length - 1])
+    // An in/nin list is padded as its SQL is (a between pair, two values, stays two).
+    if (!Array.isArray(filter.value)) values.push(filter.value)
+    else values.push(...paddedValues(filter.value))
   }
   if (request.search !== undefined) values.push(request.search)
   return values

@@ -3,7 +3,7 @@ import { selectedAs } from '../select-list'
 import { rowMapperOf, type RowMapper } from '../row-mapper'
 import type { RowAccess } from '../row-source'
 import type { Embed, ListRequest } from './parse'
-import { paddedLength } from './conditions'
+import { paddedValues, visibleOn, visibleValues } from './conditions'
 
 type Row = Record<string, unknown>
 
@@ -77,14 +77,9 @@ export class Embedder {
       else byKey.set(text, { key: holder.key, holders: [holder.into] })
     }
     if (byKey.size === 0) return
-    const keys = [...byKey.values()].map((entry) => entry.key)
-    const padded = paddedLength(keys.length)
-    const owner = request.owners.get(relation)
-    const statement = this.statementFor(embed, padded, owner !== undefined)
-    const values: unknown[] = [...relation.target.scope.values]
-    if (owner) values.push(owner.subject)
-    values.push(...keys)
-    for (let i = keys.length; i < padded; i++) values.push(keys[keys.length - 1])
+    const keys = paddedValues([...byKey.values()].map((entry) => entry.key))
+    const statement = this.statementFor(embed, keys.length, request.owners.has(relation))
+    const values = [...visibleValues(request, relation), ...keys]
     if (many) values.push(String(embed.limit))
     const related = await access.run<Row>(statement.sql, values)
     statement.mapRows(related)
@@ -132,10 +127,7 @@ function buildStatement(embed: Embed, keys: number, owned: boolean): EmbedStatem
   const columns = fields.map((field) => selectedAs(field, field.name, `${table}.${field.sqlColumn}`))
   columns.push(`${table}.${targetColumn} AS ${quoteIdentifier('_parent')}`)
   for (const child of embed.children) columns.push(`${table}.${child.relation.parentColumn} AS ${quoteIdentifier(embedKey(child.relation.name))}`)
-  const conditions = [target.scope.sql]
-  if (owned) conditions.push(`${table}.${target.access.owner!.sqlColumn} = ?`)
-  conditions.push(`${table}.${targetColumn} IN (${new Array(keys).fill('?').join(', ')})`)
-  const where = conditions.filter(Boolean).join(' AND ')
+  const where = [...visibleOn(embed.relation, table, owned), `${table}.${targetColumn} IN (${new Array(keys).fill('?').join(', ')})`].join(' AND ')
   const mapRows = rowMapperOf(fields)
   if (kind === 'to-one') return { sql: `SELECT ${columns.join(', ')} FROM ${table} WHERE ${where}`, mapRows }
   const order = [...embed.sort]

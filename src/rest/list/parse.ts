@@ -225,11 +225,18 @@ function canonical(ranked: Ranked[]): Condition[] {
   return ranked.sort((a, b) => a[0] - b[0]).map(([, term]) => term)
 }
 
-/** Every relation a request reads through: embedded, filtered or sorted by. */
-export function relationsOf(request: ListRequest): Set<RestRelation> {
-  const relations = new Set<RestRelation>(embedsOf(request.embeds).map((embed) => embed.relation))
+/** The entity's own relations a request reads through: embedded (first level), filtered or sorted by. */
+export function ownRelationsOf(request: ListRequest): Set<RestRelation> {
+  const relations = new Set<RestRelation>(request.embeds.map((embed) => embed.relation))
   for (const condition of conditionsOf(request)) if (condition.relation) relations.add(condition.relation)
   for (const term of request.sort) if (term.relation) relations.add(term.relation)
+  return relations
+}
+
+/** Every relation a request reads through, down its include paths too. */
+export function relationsOf(request: ListRequest): Set<RestRelation> {
+  const relations = ownRelationsOf(request)
+  for (const embed of embedsOf(request.embeds)) relations.add(embed.relation)
   return relations
 }
 

@@ -1,8 +1,8 @@
 import { quoteIdentifier } from '../naming'
 import { selectedAs } from '../select-list'
 import { sortSignature, type KeyColumn } from './cursor'
-import { conditionsOf, type Condition, type Embed, type ListRequest } from './parse'
-import { joinAlias, paddedLength, whereSqlOf } from './conditions'
+import { conditionsOf, ownRelationsOf, type Condition, type Embed, type ListRequest } from './parse'
+import { joinAlias, paddedLength, visibleOn, visibleValues, whereSqlOf } from './conditions'
 import { RELEVANCE, relevanceOf } from './search'
 import { embedKey } from './embed'
 import type { RestRelation } from '../relations'
@@ -38,8 +38,6 @@ export interface ListPlan {
   joins: RestRelation[]
   countJoins: RestRelation[]
 }
-
-
 
 /** Distinct list shapes kept per entity; past this the cache starts over (shapes are few in practice). */
 const MAX_CACHED_SHAPES = 500
@@ -140,10 +138,7 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
  * each joined once. (A to-one relation further down an include path is read with its parents: embed.ts.)
  */
 function toOneJoins(request: ListRequest): RestRelation[] {
-  const relations = new Set<RestRelation>(request.embeds.map((embed) => embed.relation))
-  for (const condition of conditionsOf(request)) if (condition.relation) relations.add(condition.relation)
-  for (const term of request.sort) if (term.relation) relations.add(term.relation)
-  return [...relations].filter((relation) => relation.kind === 'to-one')
+  return [...ownRelationsOf(request)].filter((relation) => relation.kind === 'to-one')
 }
 
 /**
@@ -154,24 +149,16 @@ function toOneJoins(request: ListRequest): RestRelation[] {
 function joinSql(model: ResourceModel, relations: readonly RestRelation[], owned: (relation: RestRelation) => boolean): string {
   let sql = ''
   for (const relation of relations) {
-    const { target } = relation
     const alias = joinAlias(relation)
-    const on = [`${alias}.${relation.targetColumn} = ${model.sqlTable}.${relation.parentColumn}`, target.scope.on(alias)]
-    if (owned(relation)) on.push(`${alias}.${target.access.owner!.sqlColumn} = ?`)
-    sql += ` LEFT JOIN ${target.sqlTable} AS ${alias} ON ${on.filter(Boolean).join(' AND ')}`
+    const on = [`${alias}.${relation.targetColumn} = ${model.sqlTable}.${relation.parentColumn}`, ...visibleOn(relation, alias, owned(relation))]
+    sql += ` LEFT JOIN ${relation.target.sqlTable} AS ${alias} ON ${on.join(' AND ')}`
   }
   return sql
 }
 
 /** Bind values of joins, in the order their `?` appear (before the WHERE's). */
 export function joinValues(request: ListRequest, relations: readonly RestRelation[]): unknown[] {
-  const values: unknown[] = []
-  for (const relation of relations) {
-    values.push(...relation.target.scope.values)
-    const owner = request.owners.get(relation)
-    if (owner) values.push(owner.subject)
-  }
-  return values
+  return relations.flatMap((relation) => visibleValues(request, relation))
 }
 
 /**
