@@ -44,16 +44,29 @@ export const MAX_INCLUDE_DEPTH = 3
 function checkedPath(model: ResourceModel, path: string): string {
   const names = path.split('.')
   if (names.length > MAX_INCLUDE_DEPTH) throw new Error(`${model.name}: includable "${path}" is deeper than ${MAX_INCLUDE_DEPTH} relations`)
+  relationsOnPath(model, path, (at, name, depth) => {
+    const where = depth === 0 ? `${model.name} declares no includable "${name}"` : `${at.name} declares no includable "${name}" (a path goes through relations each entity declares)`
+    throw new Error(`${model.name}: includable "${path}": ${where}`)
+  })
+  return path
+}
+
+/** The relations an include path (`books.orders`) goes through, from `model`; `missing` says what to do with a step no entity declares. */
+export function relationsOnPath(
+  model: ResourceModel,
+  path: string,
+  missing: (at: ResourceModel, name: string, depth: number) => never = (at, name) => {
+    throw new Error(`include path ${path}: ${at.name} declares no includable "${name}"`)
+  }
+): RestRelation[] {
+  const relations: RestRelation[] = []
   let at = model
-  for (const [depth, name] of names.entries()) {
-    const relation = at.includable.get(name)
-    if (!relation) {
-      const where = depth === 0 ? `${model.name} declares no includable "${name}"` : `${at.name} declares no includable "${name}" (a path goes through relations each entity declares)`
-      throw new Error(`${model.name}: includable "${path}": ${where}`)
-    }
+  for (const [depth, name] of path.split('.').entries()) {
+    const relation = at.includable.get(name) ?? missing(at, name, depth)
+    relations.push(relation)
     at = relation.target
   }
-  return path
+  return relations
 }
 
 function relationOf(model: ResourceModel, name: string, byEntity: Map<unknown, ResourceModel>): RestRelation {

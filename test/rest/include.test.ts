@@ -110,7 +110,49 @@ t.test('include= embeds related rows, exactly as their own routes answer them', 
       t.same(order.book, { ...book, author: authorById.get(book.authorId) }, `order ${order.id}: its book, with its author`)
     }
     const picked = await rowsOf(app, '/orders?include=book.author&fields=id,book.title&limit=2')
-    t.same(picked, [{ id: 1, book: { title: 'Foundation', author: authorById.get(3) } }, { id: 2, book: { title: 'Dune', author: authorById.get(1) } }], 'fields= picks the first level; the path embeds whole rows')
+    t.same(picked, [{ id: 1, book: { title: 'Foundation', author: authorById.get(3) } }, { id: 2, book: { title: 'Dune', author: authorById.get(1) } }], 'an embed fields= does not reach comes whole')
+  })
+
+  await t.test('fields=, limit. and orderby. shape every level of an include path', async (t) => {
+    // As the data is now: earlier subtests add rows.
+    const orders = await rowsOf(app, '/orders?limit=100')
+    const authors = await rowsOf(app, '/authors?limit=100')
+    const books = await rowsOf(app, '/books?limit=100')
+    const byQuantity = (a: Row, b: Row) => b.quantity - a.quantity || a.id - b.id
+    const shaped = await rowsOf(app, '/authors?fields=id,books.title,books.orders.quantity&limit.books.orders=1&orderby.books.orders.quantity=desc&limit.books=2&orderby.books.price=asc&limit=100')
+    t.same(
+      shaped,
+      authors.map((author) => ({
+        id: author.id,
+        books: books
+          .filter((book) => book.authorId === author.id)
+          .sort((a, b) => a.price - b.price || a.id - b.id)
+          .slice(0, 2)
+          .map((book) => ({ title: book.title, orders: orders.filter((order) => order.bookId === book.id).sort(byQuantity).slice(0, 1).map((order) => ({ quantity: order.quantity })) }))
+      })),
+      'each level in its own order and size, with exactly the listed keys'
+    )
+    const through = await rowsOf(app, '/authors?where.id.eq=1&fields=name,books.orders.id')
+    t.same(
+      through,
+      [{ name: authorById.get(1)!.name, books: books.filter((book) => book.authorId === 1).map((book) => ({ orders: orders.filter((order) => order.bookId === book.id).map((order) => ({ id: order.id })) })) }],
+      'a path named in fields= is included, and an embed on its way shows only what is listed under it'
+    )
+    const up = await rowsOf(app, '/orders?fields=id,book.author.name&limit=3')
+    t.same(
+      up,
+      orders.slice(0, 3).map((order) => ({ id: order.id, book: { author: { name: authorById.get(books.find((book) => book.id === order.bookId)!.authorId)!.name } } })),
+      'through a joined to-one embed that shows none of its own fields'
+    )
+    const one = await app.inject('/authors/2?include=books.orders&fields=name,books.id,books.orders.id&limit.books.orders=1&orderby.books.orders.id=desc')
+    t.same(
+      one.json(),
+      {
+        name: authorById.get(2)!.name,
+        books: books.filter((book) => book.authorId === 2).map((book) => ({ id: book.id, orders: orders.filter((order) => order.bookId === book.id).sort((a, b) => b.id - a.id).slice(0, 1).map((order) => ({ id: order.id })) }))
+      },
+      'GET /:id shapes the path as the list does'
+    )
   })
 
   await t.test('what is refused, with a 400 that says what to send', async (t) => {
@@ -125,7 +167,10 @@ t.test('include= embeds related rows, exactly as their own routes answer them', 
       ['/books?fields=id,author.password', 'querystring.fields', /"author\.password" is not a readable field; readable: author\.id, author\.name/],
       ['/books?limit.author=3', 'querystring.limit.author', /not allowed/],
       ['/books?include=author.books', 'querystring.include', /"author\.books" is not an includable relation; includable: author, orders$/],
-      ['/authors?include=books.author', 'querystring.include', /includable: books, books\.orders/]
+      ['/authors?include=books.author', 'querystring.include', /includable: books, books\.orders/],
+      ['/authors?include=books&limit.books.orders=2', 'querystring.limit.books.orders', /shapes the embedded books\.orders: add include=books\.orders/],
+      ['/authors?include=books.orders&orderby.books.orders.status=asc', 'querystring.orderby.books.orders.status', /not allowed/],
+      ['/authors?fields=id,books.orders.nope', 'querystring.fields', /"books\.orders\.nope" is not a readable field; readable: books\.orders\.id/]
     ]
     for (const [url, path, message] of cases) {
       const body = problemOf(t, await app.inject(url), 400)

@@ -1,11 +1,12 @@
 import type { JsonSchema } from '../kinds'
 import type { ResourceModel } from '../resource-model'
 import type { ListGrammar, QueryFamily } from './grammar'
+import { relationsOnPath } from '../relations'
 import { DEFAULT_EMBED_LIMIT, MAX_EMBED_LIMIT } from './value-schemas'
 
 /**
- * `include=` and, per to-many relation, the size and order of its embedded arrays
- * (`limit.books=5`, `orderby.books.price=desc`); none for an entity that declares no `includable`.
+ * `include=` and, per to-many relation or include path, the size and order of its embedded
+ * arrays (`limit.books=5`, `orderby.books.price=desc`, `limit.books.orders=2`); none for an entity that declares no `includable`.
  */
 export function embedFamilies(model: ResourceModel, sortKeys: ListGrammar['sortKeys'], limitKeys: ListGrammar['limitKeys']): QueryFamily[] {
   const relations = [...model.includable.values()]
@@ -26,40 +27,43 @@ export function embedFamilies(model: ResourceModel, sortKeys: ListGrammar['sortK
       example: { include: relations[0].name }
     }
   ]
-  const toMany = relations.filter((relation) => relation.kind === 'to-many')
+  // Every include path that ends in a to-many relation (`books`, `books.orders`) shapes its arrays.
+  const toMany = [...relations.map((relation) => relation.name), ...model.includePaths]
+    .map((path) => ({ path, relation: relationsOnPath(model, path).at(-1)! }))
+    .filter(({ relation }) => relation.kind === 'to-many')
   if (toMany.length === 0) return families
   const limits: Record<string, JsonSchema> = {}
   const orders: Record<string, JsonSchema> = {}
-  for (const relation of toMany) {
-    limitKeys.set(`limit.${relation.name}`, relation)
-    limits[`limit.${relation.name}`] = {
+  for (const { path, relation } of toMany) {
+    limitKeys.set(`limit.${path}`, path)
+    limits[`limit.${path}`] = {
       type: 'integer',
       minimum: 1,
       maximum: MAX_EMBED_LIMIT,
-      description: `most ${relation.name} embedded per row (default ${DEFAULT_EMBED_LIMIT})`
+      description: `most ${path} embedded per row (default ${DEFAULT_EMBED_LIMIT})`
     }
     for (const field of relation.target.sortable) {
-      sortKeys.set(`orderby.${relation.name}.${field.name}`, { field, relation })
-      orders[`orderby.${relation.name}.${field.name}`] = { type: 'string', enum: ['asc', 'desc'], description: `order of each row's embedded ${relation.name} by ${field.name}` }
+      sortKeys.set(`orderby.${path}.${field.name}`, { field, embed: path })
+      orders[`orderby.${path}.${field.name}`] = { type: 'string', enum: ['asc', 'desc'], description: `order of each row's embedded ${path} by ${field.name}` }
     }
   }
-  const [first] = toMany
+  const [{ path: first, relation: firstRelation }] = toMany
   families.push(
     {
       name: 'limit.<relation>',
       spelling: 'limit.<relation>=n',
-      description: `most rows of an included to-many relation per row, 1..${MAX_EMBED_LIMIT}, default ${DEFAULT_EMBED_LIMIT}`,
+      description: `most rows per row of an included to-many relation, or of an include path ending in one, 1..${MAX_EMBED_LIMIT}, default ${DEFAULT_EMBED_LIMIT}`,
       keys: limits,
       patterns: {},
-      example: { include: first.name, [`limit.${first.name}`]: '5' }
+      example: { include: first, [`limit.${first}`]: '5' }
     },
     {
       name: 'orderby.<relation>',
       spelling: 'orderby.<relation>.<field>',
-      description: 'order of an included to-many relation\'s rows within each row (then their primary key); it does not sort the rows themselves',
+      description: 'order of an included to-many relation\'s rows (or an include path\'s) within each row (then their primary key); it does not sort the rows themselves',
       keys: orders,
       patterns: {},
-      example: { include: first.name, [`orderby.${first.name}.${first.target.primary.name}`]: 'desc' }
+      example: { include: first, [`orderby.${first}.${firstRelation.target.primary.name}`]: 'desc' }
     }
   )
   return families

@@ -41,10 +41,14 @@ export interface ListGrammar {
   families: QueryFamily[]
   /** `where.<field>.<op>` -> its field and op; `where.not.` and `where.or.<label>.` keys are read through it. */
   filterKeys: Map<string, FilterKey>
-  /** `orderby.<field>` -> the field; `orderby.<to-many>.<field>` -> the relation's field. */
-  sortKeys: Map<string, { field: RestField; relation?: RestRelation }>
-  /** `limit.<to-many>` -> the relation. */
-  limitKeys: Map<string, RestRelation>
+  /**
+   * `orderby.<field>` -> the field; `orderby.<to-one>.<field>` -> the related field the rows
+   * sort by; `orderby.<path>.<field>` -> the field that orders the arrays an include path ending in
+   * a to-many relation embeds (`books`, `books.orders`).
+   */
+  sortKeys: Map<string, { field: RestField; relation?: RestRelation; embed?: string }>
+  /** `limit.<path>` -> the include path (ending in a to-many relation) whose arrays it bounds. */
+  limitKeys: Map<string, string>
   /** Relations `include=` (and `fields=<relation>.<field>`) may name. */
   relations: ReadonlyMap<string, RestRelation>
   /** Include paths through the related entities' own relations (`books.orders`). */

@@ -68,7 +68,7 @@ export interface Embed {
   /** to-many: the order of each row's related rows (before their primary key), and how many at most. */
   sort: SortTerm[]
   limit: number
-  /** Relations of the related rows embedded in turn (`include=books.orders`): whole rows, default order and size. */
+  /** Relations of the related rows embedded in turn (`include=books.orders`), shaped by the same keys under their path. */
   children: Embed[]
 }
 
@@ -88,27 +88,32 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
     embeds: [],
     owners: new Map()
   }
-  const embeds = new Map<RestRelation, Embed>()
-  const embedOf = (relation: RestRelation) => {
-    let embed = embeds.get(relation)
-    if (embed === undefined) embeds.set(relation, (embed = newEmbed(relation)))
+  // Every embed by its include path (`books`, `books.orders`), made with the embeds on its way.
+  const embeds = new Map<string, Embed>()
+  const embedAt = (path: string): Embed => {
+    let embed = embeds.get(path)
+    if (embed !== undefined) return embed
+    const dot = path.lastIndexOf('.')
+    if (dot === -1) embed = newEmbed(includedRelation(grammar, path))
+    else {
+      const parent = embedAt(path.slice(0, dot))
+      embed = newEmbed(parent.relation.target.includable.get(path.slice(dot + 1))!)
+      parent.children.push(embed)
+    }
+    embeds.set(path, embed)
     return embed
   }
   if (typeof query.include === 'string') {
-    for (const name of query.include.split(',')) {
-      const [first, ...rest] = name.split('.')
-      if (rest.length > 0 && !grammar.paths.has(name)) refuseInclude(grammar, name)
-      let embed = embedOf(includedRelation(grammar, first))
-      for (const next of rest) {
-        const relation = embed.relation.target.includable.get(next)!
-        let child = embed.children.find((each) => each.relation === relation)
-        if (child === undefined) embed.children.push((child = newEmbed(relation)))
-        embed = child
-      }
+    for (const path of query.include.split(',')) {
+      if (path.includes('.') && !grammar.paths.has(path)) refuseInclude(grammar, path)
+      embedAt(path)
     }
   }
   const named = typeof query.fields === 'string' ? fieldNamesOf(grammar, query.fields) : undefined
-  for (const [relation, names] of named?.related ?? []) embedOf(relation).fields = parseFieldNames(names, relation.target.readable, `${relation.name}.`)
+  for (const [path, names] of named?.related ?? []) {
+    const embed = embedAt(path)
+    embed.fields = parseFieldNames(names, embed.relation.target.readable, `${path}.`)
+  }
   const where: Ranked[] = []
   const groups = new Map<string, Ranked[]>()
   for (const key in query) {
@@ -116,9 +121,9 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
       const sortKey = grammar.sortKeys.get(key)
       const limited = grammar.limitKeys.get(key)
       const descending = query[key] === 'desc'
-      if (sortKey?.relation?.kind === 'to-many') requiredEmbed(embeds, sortKey.relation, key).sort.push({ field: sortKey.field, descending })
+      if (sortKey?.embed !== undefined) requiredEmbed(embeds, sortKey.embed, key).sort.push({ field: sortKey.field, descending })
       else if (sortKey) request.sort.push({ field: sortKey.field, relation: sortKey.relation, descending })
-      else if (limited) requiredEmbed(embeds, limited, key).limit = query[key] as number
+      else if (limited !== undefined) requiredEmbed(embeds, limited, key).limit = query[key] as number
       continue
     }
     const raw = query[key]
@@ -145,7 +150,7 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
   if (request.search === undefined && request.sort.some((term) => term.field === RELEVANCE)) {
     invalid('querystring.orderby.relevance', 'sorts by the relevance to search=: add search=<words>')
   }
-  request.embeds = [...grammar.relations.values()].filter((relation) => embeds.has(relation)).map((relation) => embeds.get(relation)!)
+  request.embeds = [...grammar.relations.keys()].filter((name) => embeds.has(name)).map((name) => embeds.get(name)!)
   if (typeof query.cursor === 'string') {
     if (request.offset !== 0) invalid('querystring.offset', 'cannot be combined with cursor')
     request.cursor = query.cursor
@@ -182,31 +187,48 @@ function refuseInclude(grammar: ListGrammar, name: string): never {
 }
 
 /** `limit.books` and `orderby.books.<field>` shape what `include=books` embeds, so they need it. */
-function requiredEmbed(embeds: Map<RestRelation, Embed>, relation: RestRelation, key: string): Embed {
-  const embed = embeds.get(relation)
-  if (embed === undefined) invalid(`querystring.${key}`, `shapes the embedded ${relation.name}: add include=${relation.name}`)
+function requiredEmbed(embeds: Map<string, Embed>, path: string, key: string): Embed {
+  const embed = embeds.get(path)
+  if (embed === undefined) invalid(`querystring.${key}`, `shapes the embedded ${path}: add include=${path}`)
   return embed
 }
 
 /**
- * `fields=` names split into the row's own and each included relation's (`author.name`; a
- * relation named there is included, as if `include=` named it too). An embedded object's
- * column (`address.city`) stays the row's own: no relation shares a property name with it.
+ * `fields=` names split into the row's own and each include path's (`author.name`,
+ * `books.orders.quantity`: the longest path the name starts with). A path named there is
+ * included, as if `include=` named it too, and so is every embed on its way, which then shows
+ * only what is listed under it (`fields=id,books.orders.quantity` gives each book just its
+ * `orders`). An embedded object's column (`address.city`) stays the row's own: no relation
+ * shares a property name with it.
  */
-function fieldNamesOf(grammar: ListGrammar, text: string): { own: Set<string>; related: Map<RestRelation, Set<string>> } {
+function fieldNamesOf(grammar: ListGrammar, text: string): { own: Set<string>; related: Map<string, Set<string>> } {
   const own = new Set<string>()
-  const related = new Map<RestRelation, Set<string>>()
+  const related = new Map<string, Set<string>>()
+  const namesAt = (path: string) => {
+    let names = related.get(path)
+    if (names === undefined) related.set(path, (names = new Set()))
+    return names
+  }
   for (const name of text.split(',')) {
-    const dot = name.indexOf('.')
-    const relation = dot === -1 ? undefined : grammar.relations.get(name.slice(0, dot))
-    if (relation === undefined) own.add(name)
-    else {
-      const names = related.get(relation) ?? new Set<string>()
-      names.add(name.slice(dot + 1))
-      related.set(relation, names)
+    const path = embedPathOf(grammar, name)
+    if (path === undefined) {
+      own.add(name)
+      continue
     }
+    namesAt(path).add(name.slice(path.length + 1))
+    for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) namesAt(path.slice(0, dot))
   }
   return { own, related }
+}
+
+/** The longest include path a dotted `fields=` name starts with, if any. */
+function embedPathOf(grammar: ListGrammar, name: string): string | undefined {
+  const segments = name.split('.')
+  for (let end = segments.length - 1; end >= 2; end--) {
+    const path = segments.slice(0, end).join('.')
+    if (grammar.paths.has(path)) return path
+  }
+  return segments.length > 1 && grammar.relations.has(segments[0]) ? segments[0] : undefined
 }
 
 /** The key table entry; the schema admitted only keys the grammar knows, so a miss is a bug there. */

@@ -125,7 +125,7 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
     selectSearchBinds: keys.filter((key) => key.searchBound).length,
     keys,
     signature: sortSignature(keys),
-    mapRows: withEmbedsMapped(rowMapperOf([...selected, ...embedded.fields]), embedded.optional),
+    mapRows: withEmbedsMapped(rowMapperOf([...selected, ...embedded.fields]), embedded.presence),
     afterCursor: new Map(),
     selectFrom,
     whereSql,
@@ -163,36 +163,41 @@ export function joinValues(request: ListRequest, relations: readonly RestRelatio
 
 /**
  * The columns of every to-one embed, selected from its join as `author.<field>` so the row
- * mapper nests them; and for an embed that may be missing, its key, to tell null from an object.
+ * mapper nests them; and for an embed that may be missing, or that shows none of its own
+ * fields (`fields=id,book.author.name`), its key, to tell null from an object.
  */
-function embeddedColumns(embeds: readonly Embed[], columns: string[]): { fields: RestField[]; optional: Map<string, string> } {
+function embeddedColumns(embeds: readonly Embed[], columns: string[]): { fields: RestField[]; presence: Map<string, string> } {
   const fields: RestField[] = []
-  const optional = new Map<string, string>()
+  const presence = new Map<string, string>()
   for (const embed of embeds) {
     const { relation } = embed
     if (relation.kind !== 'to-one') continue
     const alias = joinAlias(relation)
-    for (const field of embed.fields ?? relation.target.readable) {
+    const shown = embed.fields ?? relation.target.readable
+    for (const field of shown) {
       const name = `${relation.name}.${field.name}`
       columns.push(selectedAs(field, name, `${alias}.${field.sqlColumn}`))
       fields.push({ ...field, name })
     }
-    if (relation.optional) {
-      optional.set(relation.name, `_has_${relation.name}`)
+    if (relation.optional || shown.length === 0) {
+      presence.set(relation.name, `_has_${relation.name}`)
       columns.push(`${alias}.${relation.target.primary.sqlColumn} AS ${quoteIdentifier(`_has_${relation.name}`)}`)
     }
   }
-  return { fields, optional }
+  return { fields, presence }
 }
 
-/** After mapping, a to-one embed whose joined row is missing (its key is NULL) is null, not an object of nulls. */
-function withEmbedsMapped(mapRows: RowMapper, optional: Map<string, string>): RowMapper {
-  if (optional.size === 0) return mapRows
+/**
+ * After mapping, a to-one embed whose joined row is missing (its key is NULL) is null, not an
+ * object of nulls; one that is there but shows no field of its own is an object all the same.
+ */
+function withEmbedsMapped(mapRows: RowMapper, presence: Map<string, string>): RowMapper {
+  if (presence.size === 0) return mapRows
   return (rows) => {
     mapRows(rows)
     for (const row of rows) {
       const record = row as Record<string, unknown>
-      for (const [name, presence] of optional) if (record[presence] === null) record[name] = null
+      for (const [name, key] of presence) record[name] = record[key] === null ? null : (record[name] ?? {})
     }
     return rows
   }
