@@ -22,6 +22,7 @@ import cors from './http/cors'
 import hostCheck from './http/host-check'
 import edgeLimits from './http/edge-limits'
 import restRoutes from './rest'
+import idempotency from './idempotency/plugin'
 import offsetBound from './rest/offset-bound'
 import orderRoutes from './routes/orders'
 
@@ -72,6 +73,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       entities: entities as MixedList<Function | string | EntitySchema>,
       subscribers: options.subscribers ?? domainSubscribers
     })
+    // Before the transaction scope: its handler wrapper must run inside the request transaction.
+    await app.register(idempotency, { ttlMs: config.IDEMPOTENCY_TTL_MS })
     await app.register(transactionScope)
     await app.register(metrics)
     // Before openapi and the REST routes: its route hook bounds every list route's offset (REST_MAX_OFFSET).
@@ -80,7 +83,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     await app.register(healthRoutes)
     // After health, metrics and docs, before the API routes: only the routes added after it carry Server-Timing.
     await app.register(serverTiming, { enabled: config.HTTP_SERVER_TIMING })
-    await app.register(restRoutes, { entities })
+    await app.register(restRoutes, { entities, bulkMax: config.REST_BULK_MAX })
     await app.register(orderRoutes)
   } catch (err) {
     // A start-up refusal (a bad entity, an unreachable database) must not leave the pool open.

@@ -176,6 +176,18 @@ export const ConfigSchema = Type.Object({
     maximum: Number.MAX_SAFE_INTEGER,
     default: 10_000,
     description: 'largest list offset accepted; deeper pages use the cursor (0 = no bound)'
+  }),
+  REST_BULK_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 1_000,
+    description: 'most rows one POST may create as a JSON array, and one PATCH or DELETE on a collection may touch, in one transaction'
+  }),
+  IDEMPOTENCY_TTL_MS: Type.Integer({
+    minimum: 1_000,
+    maximum: 30 * 86_400_000,
+    default: 86_400_000,
+    description: 'how long an Idempotency-Key and its answer are kept and replayed, then swept'
   })
 })
 

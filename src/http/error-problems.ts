@@ -14,6 +14,9 @@ const BY_CODE: Readonly<Record<string, ProblemSlug>> = {
   LG_NOT_FOUND: 'not-found',
   LG_BAD_REQUEST: 'bad-request',
   LG_OFFSET_TOO_DEEP: 'offset-too-deep',
+  LG_TOO_MANY_ROWS: 'too-many-rows',
+  LG_IDEMPOTENCY_KEY_REUSED: 'idempotency-key-reused',
+  LG_IDEMPOTENCY_KEY_IN_PROGRESS: 'idempotency-key-in-progress',
   LG_CONFLICT: 'conflict',
   LG_PRECONDITION_FAILED: 'precondition-failed',
   LG_PRECONDITION_REQUIRED: 'precondition-required',
@@ -103,12 +106,25 @@ export function problemForError(error: RaisedError, names?: SchemaNames): ErrorP
 
 /** Turns Fastify/ajv validation output into `[{ path, message }]`, path like `body.price`. */
 export function fieldErrors(context: string | undefined, validation: AjvError[]): FieldError[] {
-  return validation.map((error) => {
+  return withoutOtherBranches(validation).map((error) => {
     const segments = [context ?? 'request', ...error.instancePath.split('/').filter(Boolean)]
     const named = error.params?.additionalProperty ?? error.params?.missingProperty
     if (typeof named === 'string') segments.push(named)
     return { path: segments.join('.'), message: messageOf(error) }
   })
+}
+
+/**
+ * A value that may be one of several types (`oneOf`: POST takes a row or an array of rows)
+ * fails every branch; only the branch of the value's own type explains what is wrong with it,
+ * so the other branches' type mismatches and the `oneOf` summary are dropped. A value of no
+ * branch's type keeps them all: each says a type it could have been.
+ */
+function withoutOtherBranches(validation: AjvError[]): AjvError[] {
+  const choices = new Set(validation.filter((error) => error.keyword === 'oneOf').map((error) => error.instancePath))
+  if (choices.size === 0) return validation
+  const kept = validation.filter((error) => error.keyword !== 'oneOf' && !(error.keyword === 'type' && choices.has(error.instancePath)))
+  return kept.length > 0 ? kept : validation.filter((error) => error.keyword !== 'oneOf')
 }
 
 /** ajv's message, said so that it tells the client how to fix the request. */

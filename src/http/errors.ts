@@ -16,6 +16,12 @@ export const InsufficientStockError = createError<[number, number, number]>(
   'book %s has %s in stock, %s requested',
   409
 )
+/** A bulk PATCH or DELETE whose filter selects more rows than Prefer: max-affected or REST_BULK_MAX allow. */
+export const TooManyRowsError = createError<[string]>('LG_TOO_MANY_ROWS', '%s', 409)
+/** An Idempotency-Key sent again with another URL or body (src/idempotency). */
+export const IdempotencyKeyReusedError = createError<[string]>('LG_IDEMPOTENCY_KEY_REUSED', '%s', 422)
+/** An Idempotency-Key whose first request has no stored answer yet. */
+export const IdempotencyKeyInProgressError = createError<[string]>('LG_IDEMPOTENCY_KEY_IN_PROGRESS', '%s', 409)
 /** A list offset deeper than REST_MAX_OFFSET: deep pages are read with the cursor, never with OFFSET. */
 export const OffsetTooDeepError = createError<[string]>('LG_OFFSET_TOO_DEEP', '%s', 400)
 /** The database cannot be reached or dropped the connection. */

@@ -46,7 +46,7 @@ async function openapi(app: FastifyInstance) {
     },
     transform: ({ schema, url, route }) => {
       if (!schema) return { schema, url }
-      const documented = withQueryFamilies(schema as JsonObject)
+      const documented = withBulkAnswers(withQueryFamilies(schema as JsonObject))
       // One route with several methods becomes several operations sharing this schema: one
       // operationId for all of them would be a duplicate, so such a route keeps none.
       if (documented.operationId !== undefined || typeof route.method !== 'string') return { schema: documented, url }
@@ -101,6 +101,19 @@ function withQueryFamilies(schema: JsonObject): JsonObject {
     }
   }
   return { ...schema, querystring: { type: 'object', style: 'form', explode: true, properties: parameters } }
+}
+
+/**
+ * A route whose body may be one row or an array of them (`oneOf`: POST's bulk,
+ * src/rest/create-route.ts) answers an array for an array: its 201 schema, which serialises
+ * the one-row answer, is documented as either.
+ */
+function withBulkAnswers(schema: JsonObject): JsonObject {
+  const many = (schema.body?.oneOf as JsonObject[] | undefined)?.some((branch) => branch.type === 'array')
+  const created = schema.response?.[201] as JsonObject | undefined
+  if (!many || typeof created?.$ref !== 'string') return schema
+  const { $ref, ...rest } = created
+  return { ...schema, response: { ...schema.response, 201: { ...rest, oneOf: [{ $ref }, { type: 'array', items: { $ref } }] } } }
 }
 
 /**

@@ -36,6 +36,8 @@ export const PROBLEM_TYPES = {
   referenced: { status: 409, meaning: 'the row is still referenced by other rows (1451)' },
   'missing-reference': { status: 409, meaning: 'a foreign key names a row that does not exist (1452)' },
   'insufficient-stock': { status: 409, meaning: 'an order asks for more copies than are in stock' },
+  'idempotency-key-in-progress': { status: 409, meaning: 'a request with this Idempotency-Key has no stored answer yet' },
+  'too-many-rows': { status: 409, meaning: 'a PATCH or DELETE on a collection selects more rows than Prefer: max-affected (or REST_BULK_MAX) allows; nothing was changed' },
   conflict: { status: 409, meaning: 'any other conflict with the current state' },
   // 412, 428
   'precondition-failed': { status: 412, meaning: 'If-Match does not match the current ETag' },
@@ -46,6 +48,7 @@ export const PROBLEM_TYPES = {
   'unsupported-media-type': { status: 415, meaning: 'no parser for the Content-Type' },
   // 421, 422
   'host-not-allowed': { status: 421, meaning: 'the Host header names a host this server does not answer for (ALLOWED_HOSTS)' },
+  'idempotency-key-reused': { status: 422, meaning: 'the Idempotency-Key was first sent with another URL or body to this route' },
   'constraint-violated': { status: 422, meaning: 'the row breaks a CHECK constraint (MariaDB 4025, MySQL 3819)' },
   // 429, 431, 499
   'too-many-requests': { status: 429, meaning: 'the caller spent its rate limit budget; Retry-After says when it is back' },

@@ -23,8 +23,9 @@ export interface FieldValue {
  * refuses what the database would refuse or silently change (range, precision and scale,
  * length in bytes, calendar dates, fractional seconds) with one 400 naming every bad field,
  * before any SQL is sent. Fields of embedded objects are read at their path (`address.city`).
+ * `at` is where the body sits in the request, for error paths (`body.3` for a bulk's fourth row).
  */
-export function bodyValues(body: Record<string, unknown>, fields: readonly RestField[]): FieldValue[] {
+export function bodyValues(body: Record<string, unknown>, fields: readonly RestField[], at = 'body'): FieldValue[] {
   const values: FieldValue[] = []
   const errors: FieldError[] = []
   for (const field of fields) {
@@ -32,11 +33,11 @@ export function bodyValues(body: Record<string, unknown>, fields: readonly RestF
     if (value === undefined) continue
     if (value === null && !field.codec.mapsNull) {
       if (field.nullable) values.push({ field, value: null })
-      else errors.push({ path: `body.${field.name}`, message: 'must not be null' })
+      else errors.push({ path: `${at}.${field.name}`, message: 'must not be null' })
       continue
     }
     const problem = field.codec.problemWith(value)
-    if (problem) errors.push({ path: `body.${field.name}`, message: problem })
+    if (problem) errors.push({ path: `${at}.${field.name}`, message: problem })
     else values.push({ field, value: field.codec.toDatabase(value) })
   }
   if (errors.length > 0) throw new ValidationFailedError(errors.map((error) => `${error.path} ${error.message}`).join('; '), errors)

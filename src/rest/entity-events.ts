@@ -108,6 +108,11 @@ export class EntityEvents {
     return entity
   }
 
+  /** A stored row as an update's listeners see it: as it is (the database entity), and a copy carrying the request's values. */
+  pairOf(raw: Row, fields: readonly RestField[], values: FieldValue[]): { databaseEntity: ObjectLiteral; entity: ObjectLiteral } {
+    return { databaseEntity: this.entityOf(raw, fields), entity: this.assign(this.entityOf(raw, fields), values) }
+  }
+
   /** Puts the request's values on an instance, as TypeORM would hydrate them once stored. */
   assign(entity: ObjectLiteral, values: FieldValue[]): ObjectLiteral {
     for (const { field, value } of values) {

@@ -8,11 +8,15 @@ import { linkRelations } from './relations'
 import { ResourceReader } from './resource-reader'
 import { getRestResource } from './resource'
 import { registerWriteRoutes } from './write-routes'
+import { registerCreateRoute } from './create-route'
+import { registerFilterWrites } from './filter-writes'
 import { registerNestedRoutes } from './nested-routes'
 import { ListReader } from './list/list-reader'
 
 export interface RestRoutesOptions {
   entities: Function[]
+  /** REST_BULK_MAX: most rows one POST may create as an array. */
+  bulkMax: number
 }
 
 /**
@@ -20,7 +24,7 @@ export interface RestRoutesOptions {
  * `@RestResource`: its schemas are added once and shared by `$ref`, then its routes are
  * registered. Everything per entity is computed here, at start-up, from TypeORM's metadata.
  */
-export default async function restRoutes(app: FastifyInstance, { entities }: RestRoutesOptions) {
+export default async function restRoutes(app: FastifyInstance, { entities, bulkMax }: RestRoutesOptions) {
   const models = entities.filter((entity) => getRestResource(entity) !== undefined).map((entity) => buildResourceModel(app.db.getMetadata(entity)))
   linkRelations(models)
   for (const model of models) {
@@ -38,7 +42,9 @@ export default async function restRoutes(app: FastifyInstance, { entities }: Res
       const reader = new ResourceReader(model, source)
       const lists = new ListReader(model, source)
       registerReadRoutes(app, model, reader, lists)
-      return [model, { reader, lists, writes: registerWriteRoutes(app, model, reader, events) }] as const
+      registerWriteRoutes(app, model, reader, events)
+      registerFilterWrites(app, model, reader, lists, events, { bulkMax })
+      return [model, { reader, lists, writes: registerCreateRoute(app, model, reader, events, { bulkMax }) }] as const
     })
   )
   for (const [parent, { reader }] of parts) {

@@ -11,7 +11,7 @@ import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
 import { routeAccess } from './route-access'
 import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
-import type { EntityWrites } from './write-routes'
+import type { EntityCreate } from './create-route'
 
 type NestedRequest = FastifyRequest<{ Params: { id: unknown }; Querystring: Record<string, unknown>; Body: Record<string, unknown> }>
 
@@ -22,7 +22,7 @@ export interface NestedParts {
   relation: RestRelation
   /** The related entity's list reads and, when it exposes create, its POST. */
   lists: ListReader
-  writes: EntityWrites
+  writes: EntityCreate
 }
 
 /**

@@ -6,9 +6,13 @@ import type { ResourceModel, RestField } from './resource-model'
 import { ownerCondition, type OwnerScope } from './access'
 import { rowMapperOf, type RowMapper } from './row-mapper'
 import type { RowAccess, RowSource } from './row-source'
+import { paddedValues } from './list/conditions'
 
 /** Row property the version is also read into, for the ETag, whether or not it is a selected field. */
 export const HIDDEN_VERSION_KEY = '_version'
+
+/** Most keys one by-keys SELECT binds. */
+const MAX_KEYS_PER_READ = 1024
 
 /** Distinct `fields=` sets kept per entity; past this the cache starts over. */
 const MAX_CACHED_SELECTIONS = 200
@@ -67,6 +71,23 @@ export class ResourceReader {
       return rows.length === 0 ? undefined : (await on.json(rows, selection.fields, selection.mapRows))[0]
     }
     return access ? read(access) : this.source.read(read)
+  }
+
+  /**
+   * Rows by key as JSON, in key order: a bulk write's answer. `keys` are as stored (a bulk's
+   * locked keys), read in runs of at most 1024, each padded as list filters are.
+   */
+  async findByKeys(keys: readonly unknown[], fields: readonly RestField[] | undefined, access: RowAccess): Promise<Row[]> {
+    const selection = this.selection(fields)
+    const { model } = this
+    const rows: Row[] = []
+    for (let start = 0; start < keys.length; start += MAX_KEYS_PER_READ) {
+      const run = paddedValues(keys.slice(start, start + MAX_KEYS_PER_READ))
+      const where = [model.scope.sql, `${model.primary.sqlColumn} IN (${new Array(run.length).fill('?').join(', ')})`].filter(Boolean).join(' AND ')
+      const sql = `SELECT ${selection.columns} FROM ${model.sqlTable} WHERE ${where} ORDER BY ${model.primary.sqlColumn}`
+      rows.push(...(await access.run<Row>(sql, [...model.scope.values, ...run])))
+    }
+    return access.json(rows, selection.fields, selection.mapRows)
   }
 
   /** One row by key as the database holds it (not mapped), locked for the rest of the transaction. */

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
 import { NotFoundError, PreconditionFailedError, PreconditionRequiredError, ValidationFailedError } from '../http/errors'
 import { bodyValues, type FieldValue } from './body-values'
 import type { EntityEvents } from './entity-events'
@@ -11,31 +10,31 @@ import type { ResourceReader } from './resource-reader'
 import { poolAccess, transactionAccess, type RowAccess } from './row-source'
 import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { MAX_IF_MATCH_TAGS, WriteStatements } from './write-sql'
-import { fullGrant, refuseForbiddenWrites, stampOwner, type Grant, type OwnerScope } from './access'
+import { fullGrant, refuseForbiddenWrites, stampOwner, type OwnerScope } from './access'
 import { routeAccess } from './route-access'
+import { PREFER_HEADER, prefersMinimal, sendMinimal } from './prefer'
 
 type Body = Record<string, unknown>
 type Row = Record<string, unknown>
 type WriteRequest = FastifyRequest<{ Params: { id: unknown }; Body: Body }>
 
-/** What an INSERT, UPDATE or DELETE answers (mysql2's ResultSetHeader). */
+/** What an UPDATE or DELETE answers (mysql2's ResultSetHeader). */
 interface WriteResult {
   affectedRows: number
-  insertId: number
 }
 
 /**
- * POST, PATCH, PUT and DELETE with SQL written once per shape from the entity's metadata
- * (write-sql.ts), values checked and converted by each column's codec (body-values.ts), and
- * every answer read back exactly as GET shows it. A write that takes more than one statement
- * runs in the request transaction on one connection (src/db/transaction-scope.ts), so the
- * answer is the row as *that* request wrote it and nothing is committed before the response
- * is ready: PATCH and PUT always (UPDATE, then SELECT), POST where the server cannot answer
- * an INSERT with its row (MySQL). On MariaDB, POST is one `INSERT ... RETURNING`.
+ * PATCH, PUT and DELETE of one row (POST is create-route.ts, writes by filter filter-writes.ts)
+ * with SQL written once per shape from the entity's metadata (write-sql.ts), values checked and
+ * converted by each column's codec (body-values.ts), and every answer read back exactly as GET
+ * shows it. A write that takes more than one statement runs in the request transaction on one
+ * connection (src/db/transaction-scope.ts), so the answer is the row as *that* request wrote it
+ * and nothing is committed before the response is ready: PATCH and PUT always (UPDATE, then
+ * SELECT).
  *
  * An entity with listeners or subscribers gets TypeORM's entity events around the same SQL
- * (entity-events.ts): BeforeInsert/AfterInsert, BeforeUpdate/AfterUpdate with the row as it
- * was, BeforeRemove/AfterRemove (or the soft-remove pair), each in the request transaction.
+ * (entity-events.ts): BeforeUpdate/AfterUpdate with the row as it was, BeforeRemove/AfterRemove
+ * (or the soft-remove pair), each in the request transaction.
  */
 export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, events: EntityEvents | undefined) {
   const ids = schemaIds(model)
@@ -45,14 +44,9 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   const versioned = model.version !== undefined
   const etagHeader = versioned ? { etag: RESPONSE_HEADERS.etag } : {}
   const pooled = poolAccess(app.db)
-  // MariaDB >= 10.5 returns the stored row from the INSERT itself (RETURNING): one round trip.
-  const insertReturnsRow = (app.db.driver as MysqlDriver).isReturningSqlSupported('insert')
-  const selection = reader.selection()
-  const statements = new WriteStatements(model, insertReturnsRow ? selection.columns : undefined)
+  const statements = new WriteStatements(model, undefined)
   const requireIfMatch = model.requireIfMatch
   const everything = fullGrant(model)
-  /** What the caller sees of a row: every readable field, or its roles' share of them. */
-  const shownTo = (grant: Grant) => (grant.readable === model.readable ? selection : reader.selection(grant.readable))
 
   const sendRow = (reply: FastifyReply, row: Row, status: number) => {
     const etag = reader.etagOf(row)
@@ -105,58 +99,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   ) => {
     const raw = await reader.lockRawById(id, access, owner)
     if (raw === undefined || (versions !== undefined && !versions.includes(Number(raw._version)))) return explainNothingWritten(reply, id, access, owner)
-    const databaseEntity = events!.entityOf(raw, model.readable)
-    return { databaseEntity, entity: events!.assign(events!.entityOf(raw, model.readable), values) }
-  }
-
-  /** POST's work, shared with the nested POST (`/authors/:id/books`, src/rest/nested-routes.ts). */
-  const create = async (request: FastifyRequest<{ Body: Body }>, reply: FastifyReply) => {
-    const grant = request.grant ?? everything
-    let values = bodyValues(request.body, model.creatable)
-    refuseForbiddenWrites(model, grant, values)
-    if (grant.owner) values = stampOwner(model, grant.owner, values)
-    const access = insertReturnsRow && !events ? pooled : await transactionAccess(request, events)
-    const entity = events?.assign(model.metadata.create(), values)
-    if (events) values = await events.before('Insert', access.runner!, entity!, undefined, values)
-    const insert = statements.insert(values)
-    let raw: Row | undefined
-    if (insertReturnsRow) {
-      raw = (await access.run<Row>(insert.statement, insert.values))[0]
-    } else {
-      const result = (await access.run(insert.statement, insert.values)) as unknown as WriteResult
-      raw = (await access.run<Row>(selection.byId, [...model.scope.values, insert.key ?? result.insertId]))[0]
-    }
-    if (raw === undefined) throw new NotFoundError(`the new ${model.name} could not be read back`)
-    if (events) await events.after('Insert', access.runner!, events.merge(entity!, raw, selection.fields), undefined)
-    const shown = shownTo(grant)
-    const [row] = await access.json([raw], shown.fields, shown.mapRows)
-    reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
-    return sendRow(reply, row, 201)
-  }
-  // Without RETURNING, or with entity events, the INSERT and its read-back share one transaction.
-  const createConfig = { transactional: !insertReturnsRow || events !== undefined }
-
-  if (model.operations.has('create')) {
-    const routeRules = routeAccess(app, model, 'create')
-    app.post<{ Body: Body }>(
-      model.path,
-      {
-        ...routeRules.hooks,
-        config: createConfig,
-        schema: {
-          tags,
-          summary: `Create a ${model.name}`,
-          ...routeRules.security,
-          querystring: NO_QUERY_SCHEMA,
-          body: { $ref: `${ids.create}#` },
-          response: {
-            201: { ...entityRef, description: 'created', headers: { location: RESPONSE_HEADERS.location, ...etagHeader } },
-            ...problemResponses(400, ...routeRules.problems, 409, 413, 415, 422, 503)
-          }
-        }
-      },
-      create
-    )
+    return events!.pairOf(raw, model.readable, values)
   }
 
   const update = async (request: WriteRequest, reply: FastifyReply) => {
@@ -177,11 +120,15 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     if (loaded) await events!.after('Update', access.runner!, loaded.entity, loaded.databaseEntity)
     const row = await reader.findById(id, grant.readable === model.readable ? undefined : grant.readable, access)
     if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
-    return sendRow(reply, row, 200)
+    if (!prefersMinimal(request)) return sendRow(reply, row, 200)
+    const etag = reader.etagOf(row)
+    if (etag !== undefined) reply.header('etag', etag)
+    return sendMinimal(reply, 204)
   }
   const updateRules = routeAccess(app, model, 'update')
   const updateResponses = {
     200: { ...entityRef, description: `the ${model.name} as this request wrote it`, ...(versioned && { headers: etagHeader }) },
+    204: { type: 'null', description: 'written, answered without the row (Prefer: return=minimal)', ...(versioned && { headers: etagHeader }) },
     ...problemResponses(400, ...updateRules.problems, 404, 409, ...(versioned ? [412] : []), 413, 415, 422, ...(requireIfMatch ? [428] : []), 503)
   }
 
@@ -203,7 +150,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
         ...updateRules.security,
         params,
         querystring: NO_QUERY_SCHEMA,
-        ...(versioned && { headers: conditionalHeaders('if-match') }),
+        headers: { type: 'object', properties: { ...(versioned ? (conditionalHeaders('if-match').properties as object) : {}), prefer: PREFER_HEADER } },
         body: { $ref: `${route.body}#` },
         response: updateResponses
       },
@@ -249,8 +196,4 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
       }
     )
   }
-  return { create, createConfig }
 }
-
-/** What the nested POST reuses of an entity's write routes. */
-export type EntityWrites = ReturnType<typeof registerWriteRoutes>

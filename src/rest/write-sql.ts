@@ -6,6 +6,9 @@ import { ownerCondition, type OwnerScope } from './access'
 
 /** Distinct write shapes (sets of fields) kept per entity; past this a cache starts over. */
 const MAX_CACHED_SHAPES = 200
+/** Most rows one multi-row INSERT carries, and the server's bound on placeholders per statement. */
+const MAX_ROWS_PER_INSERT = 512
+const MAX_PLACEHOLDERS = 65_535
 /** Most ETags one If-Match may list. */
 export const MAX_IF_MATCH_TAGS = 16
 
@@ -37,15 +40,40 @@ export class WriteStatements {
 
   /** INSERT of the body's values; `key` is the new row's key when Lifeguard or the client chose it. */
   insert(values: FieldValue[]): BoundStatement & { key: unknown } {
+    const [bound] = this.insertMany([values])
+    return { ...bound, key: bound.keys[0] }
+  }
+
+  /**
+   * INSERTs of rows that each carry the same fields (one request's bulk), in row order: one
+   * multi-row statement per power-of-two run of rows (1000 rows: 512, 256, 128, 64, 32, 8), so
+   * a bulk of any size uses few distinct prepared statements and stays under the server's
+   * 65,535 placeholders per statement. `keys` are the rows' keys when Lifeguard or the client chose them.
+   */
+  insertMany(rows: FieldValue[][]): Array<BoundStatement & { keys: unknown[] }> {
+    const [first] = rows
+    const perRow = this.rowValues(first).values.length
+    const bounded = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, 2 ** Math.floor(Math.log2(MAX_PLACEHOLDERS / Math.max(perRow, 1)))))
+    const statements: Array<BoundStatement & { keys: unknown[] }> = []
+    for (let start = 0; start < rows.length; ) {
+      const count = Math.min(bounded, 2 ** Math.floor(Math.log2(rows.length - start)))
+      const chunk = rows.slice(start, start + count).map((values) => this.rowValues(values))
+      const statement = cached(this.inserts, `${shapeOf(first)}#${count}`, () => this.insertSql(first, count))
+      statements.push({ statement, values: chunk.flatMap((row) => row.values), keys: chunk.map((row) => row.key) })
+      start += count
+    }
+    return statements
+  }
+
+  /** One row's bind values, in insertSql's column order, and its key when Lifeguard or the client chose it. */
+  private rowValues(values: FieldValue[]): { values: unknown[]; key: unknown } {
     const { model } = this
-    const bound = values.map((each) => each.value)
     let key = values.find((each) => each.field.metadata === model.primary.metadata)?.value
-    const extra: unknown[] = []
-    if (model.keyGeneration === 'uuid' && key === undefined) extra.push((key = randomUUID()))
-    if (model.discriminator && !values.some((each) => each.field.metadata === model.discriminator!.field.metadata)) extra.push(model.discriminator.value)
+    const bound = values.map((each) => each.value)
     // The extra values depend on the entity only (a generated key and a discriminator are never in a body).
-    const statement = cached(this.inserts, shapeOf(values), () => this.insertSql(values))
-    return { statement, values: [...bound, ...extra], key }
+    if (model.keyGeneration === 'uuid' && key === undefined) bound.push((key = randomUUID()))
+    if (model.discriminator && !values.some((each) => each.field.metadata === model.discriminator!.field.metadata)) bound.push(model.discriminator.value)
+    return { values: bound, key }
   }
 
   /**
@@ -53,32 +81,43 @@ export class WriteStatements {
    * when given, and only the caller's own rows under an owner rule.
    */
   update(values: FieldValue[], id: unknown, versions: number[] | undefined, owner?: OwnerScope): BoundStatement {
+    return this.updateByKeys(values, [id], versions, owner)
+  }
+
+  /** `update` for every row of `ids` (a bulk PATCH's rows, padded as list filters are: paddedValues). */
+  updateByKeys(values: FieldValue[], ids: unknown[], versions: number[] | undefined, owner?: OwnerScope): BoundStatement {
     const { model } = this
-    const shape = `${shapeOf(values)}|${versions?.length ?? '*'}|${owner ? 'owned' : ''}`
+    const shape = `${shapeOf(values)}|${versions?.length ?? '*'}|${owner ? 'owned' : ''}|${ids.length}`
     const statement = cached(this.updates, shape, () => {
       const assignments = values.map((each) => `${each.field.sqlColumn} = ?`)
       if (model.version) assignments.push(`${model.version.sqlColumn} = ${model.version.sqlColumn} + 1`)
       if (model.updateDate) assignments.push(`${model.updateDate.sqlColumn} = ${now(model.updateDate)}`)
-      return `UPDATE ${model.sqlTable} SET ${assignments.join(', ')} WHERE ${this.keyed(versions, owner)}`
+      return `UPDATE ${model.sqlTable} SET ${assignments.join(', ')} WHERE ${this.keyed(versions, owner, ids.length)}`
     })
-    return { statement, values: [...values.map((each) => each.value), ...this.keyValues(id, versions, owner)] }
+    return { statement, values: [...values.map((each) => each.value), ...this.keyValues(ids, versions, owner)] }
   }
 
   /** DELETE by key (a stamp, for an entity with a delete-date column); the same conditions as `update`. */
   remove(id: unknown, versions: number[] | undefined, owner?: OwnerScope): BoundStatement {
+    return this.removeByKeys([id], versions, owner)
+  }
+
+  /** `remove` for every row of `ids`. */
+  removeByKeys(ids: unknown[], versions: number[] | undefined, owner?: OwnerScope): BoundStatement {
     const { model } = this
-    const statement = cached(this.deletes, `${versions?.length ?? '*'}|${owner ? 'owned' : ''}`, () => {
-      if (!model.deleteDate) return `DELETE FROM ${model.sqlTable} WHERE ${this.keyed(versions, owner)}`
+    const statement = cached(this.deletes, `${versions?.length ?? '*'}|${owner ? 'owned' : ''}|${ids.length}`, () => {
+      const where = this.keyed(versions, owner, ids.length)
+      if (!model.deleteDate) return `DELETE FROM ${model.sqlTable} WHERE ${where}`
       // As TypeORM's softDelete: the stamp, a version bump and the update date.
       const stamps = [`${model.deleteDate.sqlColumn} = ${now(model.deleteDate)}`]
       if (model.version) stamps.push(`${model.version.sqlColumn} = ${model.version.sqlColumn} + 1`)
       if (model.updateDate) stamps.push(`${model.updateDate.sqlColumn} = ${now(model.updateDate)}`)
-      return `UPDATE ${model.sqlTable} SET ${stamps.join(', ')} WHERE ${this.keyed(versions, owner)}`
+      return `UPDATE ${model.sqlTable} SET ${stamps.join(', ')} WHERE ${where}`
     })
-    return { statement, values: this.keyValues(id, versions, owner) }
+    return { statement, values: this.keyValues(ids, versions, owner) }
   }
 
-  private insertSql(values: FieldValue[]): Statement {
+  private insertSql(values: FieldValue[], rows: number): Statement {
     const { model } = this
     const columns = values.map((each) => each.field.sqlColumn)
     const placeholders = values.map(() => '?')
@@ -93,20 +132,22 @@ export class WriteStatements {
     if (model.createDate) fixed(model.createDate, now(model.createDate))
     if (model.updateDate) fixed(model.updateDate, now(model.updateDate))
     const returning = this.returning ? ` RETURNING ${this.returning}` : ''
-    return `INSERT INTO ${model.sqlTable} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})${returning}`
+    const tuple = `(${placeholders.join(', ')})`
+    return `INSERT INTO ${model.sqlTable} (${columns.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}${returning}`
   }
 
-  /** The row's key, its scope, its owner under an owner rule, and what If-Match demands of its version. */
-  private keyed(versions: number[] | undefined, owner: OwnerScope | undefined): string {
+  /** The rows' keys (`keys` of them), their scope, their owner under an owner rule, and what If-Match demands of their version. */
+  private keyed(versions: number[] | undefined, owner: OwnerScope | undefined, keys: number): string {
     const { model } = this
-    const conditions = [model.scope.sql, ownerCondition(model, owner !== undefined), `${model.primary.sqlColumn} = ?`]
+    const key = keys === 1 ? `${model.primary.sqlColumn} = ?` : `${model.primary.sqlColumn} IN (${new Array(keys).fill('?').join(', ')})`
+    const conditions = [model.scope.sql, ownerCondition(model, owner !== undefined), key]
     if (versions !== undefined) conditions.push(`${model.version!.sqlColumn} IN (${versions.map(() => '?').join(', ')})`)
     return conditions.filter(Boolean).join(' AND ')
   }
 
   /** Bind values of `keyed`, in its `?` order. */
-  private keyValues(id: unknown, versions: number[] | undefined, owner: OwnerScope | undefined): unknown[] {
-    return [...this.model.scope.values, ...(owner ? [owner.subject] : []), id, ...(versions ?? [])]
+  private keyValues(ids: unknown[], versions: number[] | undefined, owner: OwnerScope | undefined): unknown[] {
+    return [...this.model.scope.values, ...(owner ? [owner.subject] : []), ...ids, ...(versions ?? [])]
   }
 }
 

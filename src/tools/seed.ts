@@ -52,6 +52,8 @@ export async function seedDemoData(config: Config, options: SeedOptions = {}): P
         )
       }
       for (const table of DOMAIN_TABLES) await connection.query(`DELETE FROM ${table}`)
+      // Stored Idempotency-Key answers name rows that are gone now: a replay would point at nothing.
+      await connection.query('DELETE FROM lifeguard_idempotency_keys')
       await insertDemoRows(connection)
       await connection.commit()
     } catch (err) {

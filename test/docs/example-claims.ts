@@ -16,7 +16,7 @@ export interface Claims {
 }
 
 /** Response headers a comment may promise; in prose other `word:`s are just words. */
-const CHECKED_HEADERS = ['etag', 'location', 'link', 'x-total-count', 'retry-after', 'allow', 'content-type']
+const CHECKED_HEADERS = ['etag', 'location', 'link', 'x-total-count', 'x-affected-count', 'preference-applied', 'idempotent-replayed', 'retry-after', 'allow', 'content-type']
 const HEADER_CLAIM = new RegExp(`(?:^|\\s)(${CHECKED_HEADERS.join('|')}):\\s*(.+)$`, 'i')
 
 export function parseClaims(comment: string): Claims {

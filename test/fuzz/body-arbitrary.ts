@@ -123,8 +123,14 @@ function manyKeys(schema: JsonSchema): fc.Arbitrary<string> {
 /** Bytes that are not one JSON value, or barely are. */
 const NOT_JSON = ['', ' ', '{', '{"a":', "{'a':1}", '{"a":1,}', '\ufeff{}', '{"a":1}{"a":2}', '\u0000', 'NaN', 'undefined', '[1,]', '"\\x41"', '{"a":"\\u12"}', '1e400', 'x'.repeat(BODY_LIMIT_BYTES + 100)]
 
-/** The body's JSON text, as a hostile or careless client would write it. */
-export function bodyText(schema: JsonSchema): fc.Arbitrary<string> {
+/**
+ * The body's JSON text, as a hostile or careless client would write it. A body that may be one
+ * row or an array of rows (`oneOf`: POST's bulk) gets both: arrays of the same mix of rows.
+ */
+export function bodyText(bodySchema: JsonSchema): fc.Arbitrary<string> {
+  const branches: JsonSchema[] = bodySchema.oneOf ?? [bodySchema]
+  const rows = branches.find((branch) => branch.type === 'array')
+  const schema = branches.find((branch) => branch.type !== 'array') ?? bodySchema
   const tree = fc.oneof(
     CROSS_SHRINK,
     { weight: 6, arbitrary: validObject(schema) },
@@ -138,6 +144,7 @@ export function bodyText(schema: JsonSchema): fc.Arbitrary<string> {
   return fc.oneof(
     CROSS_SHRINK,
     { weight: 19, arbitrary: tree.map(toJsonText) },
+    ...(rows ? [{ weight: 4, arbitrary: fc.array(tree, { maxLength: 4 }).map(toJsonText) }] : []),
     { weight: 1, arbitrary: deepJson(schema) },
     { weight: 1, arbitrary: paddedTo(schema, BODY_LIMIT_BYTES - 200) },
     { weight: 1, arbitrary: paddedTo(schema, BODY_LIMIT_BYTES + 200) },

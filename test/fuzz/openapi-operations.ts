@@ -110,17 +110,21 @@ export function operationName(operation: Operation): string {
 
 /**
  * A copy of `value` with every local `$ref` replaced by what it points to. A cycle is cut
- * at `maxDepth` (an empty schema accepts anything, so generation stays total).
+ * where it closes (a `$ref` already being resolved on the way here: `Author` -> `books` ->
+ * `Book` -> `author` -> `Author`) and at `maxDepth`, with an empty schema, which accepts
+ * anything, so generation stays total. Cutting at the first repeat keeps the copy linear in
+ * the document: entity schemas that embed each other would otherwise expand to every path of
+ * length `maxDepth` through them.
  */
-export function resolveRefs(doc: JsonSchema, value: any, depth = 0, maxDepth = 32): any {
-  if (Array.isArray(value)) return value.map((item) => resolveRefs(doc, item, depth, maxDepth))
+export function resolveRefs(doc: JsonSchema, value: any, depth = 0, maxDepth = 32, resolving: ReadonlySet<string> = new Set()): any {
+  if (Array.isArray(value)) return value.map((item) => resolveRefs(doc, item, depth, maxDepth, resolving))
   if (value === null || typeof value !== 'object') return value
   if (typeof value.$ref === 'string') {
-    if (depth >= maxDepth) return {}
+    if (depth >= maxDepth || resolving.has(value.$ref)) return {}
     const { $ref, ...siblings } = value
-    return resolveRefs(doc, { ...pointer(doc, $ref), ...siblings }, depth + 1, maxDepth)
+    return resolveRefs(doc, { ...pointer(doc, $ref), ...siblings }, depth + 1, maxDepth, new Set([...resolving, $ref]))
   }
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveRefs(doc, item, depth, maxDepth)]))
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveRefs(doc, item, depth, maxDepth, resolving)]))
 }
 
 function pointer(doc: JsonSchema, ref: string): JsonSchema {

@@ -7,8 +7,10 @@ t.test('a known path with a method it lacks is a 405 listing the methods it has'
   const cases: Array<[string, string, string]> = [
     ['DELETE', '/orders/1', 'GET, HEAD, PATCH'],
     ['POST', '/books/1', 'GET, HEAD, PUT, PATCH, DELETE'],
-    ['PUT', '/books', 'GET, HEAD, POST'],
-    ['PATCH', '/books?limit=1', 'GET, HEAD, POST'],
+    ['PUT', '/books', 'GET, HEAD, POST, PATCH, DELETE'],
+    ['PUT', '/books?limit=1', 'GET, HEAD, POST, PATCH, DELETE'],
+    // Order exposes update but not delete: a PATCH on the collection, no DELETE.
+    ['DELETE', '/orders?where.id.eq=1', 'GET, HEAD, POST, PATCH'],
     ['OPTIONS', '/authors/7', 'GET, HEAD, PUT, PATCH, DELETE']
   ]
   for (const [method, url, allow] of cases) {

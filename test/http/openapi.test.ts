@@ -206,8 +206,10 @@ export async function run(baseUrl: string, bookId: number) {
   const missing = await client.GET('/books/{id}', { params: { path: { id: 4294967295 } } })
   const problemStatus: number | undefined = missing.error?.status
   const created = await client.POST('/authors', { body: { name: 'Ursula K. Le Guin', bio: null } })
-  const authorId: number | undefined = created.data?.id
-  const authorName: string | undefined = created.data?.name
+  // POST answers an array for an array body: one row sent, one row back, told apart by its type.
+  const author = Array.isArray(created.data) ? undefined : created.data
+  const authorId: number | undefined = author?.id
+  const authorName: string | undefined = author?.name
   return {
     book: { status: book.response.status, etag: book.response.headers.get('etag'), id: book.data?.id, title, price },
     missing: { status: missing.response.status, contentType: missing.response.headers.get('content-type'), problemStatus },

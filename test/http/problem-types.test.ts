@@ -52,8 +52,10 @@ t.test("Fastify's own errors get Lifeguard's slugs", async (t) => {
   })
   const post = (payload: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     app.inject({ method: 'POST', url: '/authors', payload, headers })
+  const patch = (payload: string) => app.inject({ method: 'PATCH', url: '/authors/1', payload, headers: { 'content-type': 'application/json' } })
   const cases: Array<[string, () => ReturnType<typeof post>, number, string]> = [
-    ['a body over the limit', () => post(JSON.stringify({ name: 'big', bio: 'x'.repeat(70 * 1024) })), 413, 'body-too-large'],
+    ['a body over the limit', () => patch(JSON.stringify({ bio: 'x'.repeat(70 * 1024) })), 413, 'body-too-large'],
+    ['a POST body over its larger limit', () => post(JSON.stringify({ name: 'big', bio: 'x'.repeat(4 * 1024 * 1024) })), 413, 'body-too-large'],
     ['an unknown content type', () => post('<author/>', { 'content-type': 'application/xml' }), 415, 'unsupported-media-type'],
     ['an empty JSON body', () => post(''), 400, 'invalid-body'],
     ['malformed JSON', () => post('{"name": '), 400, 'invalid-body'],

@@ -20,7 +20,7 @@ t.test('a test-only entity gets CRUD routes and OpenAPI paths with no route code
 
   await t.test('OpenAPI lists the widget routes, schemas and list parameters', async (t) => {
     const doc = (await app.inject('/openapi.json')).json()
-    t.same(Object.keys(doc.paths['/widgets']).sort(), ['get', 'post'])
+    t.same(Object.keys(doc.paths['/widgets']).sort(), ['delete', 'get', 'patch', 'post'], 'the collection: list, create, and PATCH/DELETE by filter')
     t.same(Object.keys(doc.paths['/widgets/{id}']).sort(), ['delete', 'get', 'patch', 'put'])
     const parameters = queryKeysOf(doc.paths['/widgets'].get).map((name) => `query:${name}`)
     for (const name of ['where.rank.isNull', 'where.discontinued.eq', 'where.note.like', 'orderby.releasedAt', 'limit', 'cursor']) {

@@ -57,10 +57,15 @@ export interface ListGrammar {
   querySchema: JsonSchema
   /** The querystring schema of GET /:id: `fields=`, and the embed families when the entity has includable relations. */
   oneQuerySchema: JsonSchema
+  /** The querystring schema of a PATCH or DELETE on the collection: the families that select rows. */
+  filterQuerySchema: JsonSchema
 }
 
 /** The families GET /:id takes: what of the row, and what to embed with it. */
 const ONE_ROW_FAMILIES = new Set(['fields', 'include', 'limit.<relation>', 'orderby.<relation>'])
+
+/** The families that select rows (and nothing about how they are shown): a bulk PATCH's or DELETE's. */
+const FILTER_FAMILIES = new Set(['where', 'where.not', 'where.or', 'where.<relation>', 'search'])
 
 /** First segments a `where` key gives a meaning of its own, so no filterable field may start with them. */
 export const RESERVED_FILTER_NAMES = ['not', 'or']
@@ -173,7 +178,8 @@ export function listGrammarOf(model: ResourceModel): ListGrammar {
     relations: model.includable,
     paths: model.includePaths,
     querySchema: querySchemaOf(model, families),
-    oneQuerySchema: querySchemaOf(model, forOne)
+    oneQuerySchema: querySchemaOf(model, forOne),
+    filterQuerySchema: querySchemaOf(model, families.filter((family) => FILTER_FAMILIES.has(family.name)))
   }
 }
 

@@ -1,13 +1,14 @@
 import type { Caller } from '../../auth/caller'
 import { grantFor, refuseForbiddenReads, type Grant } from '../access'
 import type { ResourceModel, RestField } from '../resource-model'
-import type { RowSource } from '../row-source'
+import type { RowAccess, RowSource } from '../row-source'
 import { Embedder } from './embed'
 import { listStatements, runList } from './execute'
 import { listGrammarOf, type ListGrammar } from './grammar'
 import { cutPage } from './map'
 import { conditionsOf, embedsOf, parseListQuery, relationsOf, type ListRequest } from './parse'
-import { ListPlanner } from './plan'
+import { joinValues, ListPlanner } from './plan'
+import { filterValues } from './conditions'
 
 type Row = Record<string, unknown>
 
@@ -55,6 +56,16 @@ export class ListReader {
     if (grant.owner) request.where.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject, negated: false })
     if (caller) authorizeRelations(caller, request)
     return request
+  }
+
+  /**
+   * The primary keys (as stored) of every row the request's filters select, in key order, each
+   * row locked until `access`'s transaction ends: the rows a bulk PATCH or DELETE touches.
+   */
+  async lockKeys(access: RowAccess, request: ListRequest): Promise<unknown[]> {
+    const plan = this.planner.planFor(request)
+    const rows = await access.run<{ key: unknown }>(plan.keysSql, [...joinValues(request, plan.countJoins), ...filterValues(this.model, request)])
+    return rows.map((row) => row.key)
   }
 
   /** Plans, runs and maps one request: its page, its count when asked, its embeds. */

@@ -21,6 +21,8 @@ export interface ListPlan {
   /** The fields each row answers. */
   fields: readonly RestField[]
   countSql: string
+  /** The primary keys of every row the filters select, in key order, locked until the transaction ends (a bulk write's rows). */
+  keysSql: string
   /** Sort keys plus the primary key as tie-breaker, in ORDER BY order. */
   keys: KeyColumn[]
   signature: string
@@ -120,6 +122,7 @@ function buildPlan(model: ResourceModel, request: ListRequest): ListPlan {
     fields: selected,
     // The count joins only what its filters need: a LEFT JOIN on a key neither adds nor removes rows.
     countSql: `SELECT COUNT(*) AS ${quoteIdentifier('total')} FROM ${table}${joinSql(model, filterJoins, owned)}${where}`,
+    keysSql: `SELECT ${table}.${model.primary.sqlColumn} AS ${quoteIdentifier('key')} FROM ${table}${joinSql(model, filterJoins, owned)}${where} ORDER BY ${table}.${model.primary.sqlColumn} FOR UPDATE`,
     joins,
     countJoins: filterJoins,
     selectSearchBinds: keys.filter((key) => key.searchBound).length,
