@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2'
-import { poolClosedError, queueFullError, StatementDeadlineError } from './pool-errors'
+import { poolClosedError, queueFullError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
 import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
 import { isConnectionError, isReadOnlyError } from './connection-errors'
@@ -9,6 +9,8 @@ import { pingWithin } from './validate-connection'
 import { sessionSetupSql } from './session-setup'
 import { idleConnections, idleCount, isGone, isMariaDb, lastActiveTime, totalConnections } from './mysql2-internals'
 import { idleToRetire } from './idle-sweeper'
+import { StatementDeadline, type DeadlineHost } from './statement-deadline'
+import { evictReadOnly, type EvictionHost } from './read-only-eviction'
 import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
 import { GuardedPool } from './guarded-pool'
 import { connectionOptionsOf, HealthConnection, type Reachability } from './health-connection'
@@ -25,6 +27,9 @@ export type PoolLogger = LeakLogger & KillLogger & {
  * The pool guard: one per app. It lets mysql2 own the sockets and adds what mysql2 lacks —
  * its own waiter queue with one absolute deadline per borrow, validation on checkout, max
  * lifetime, an idle sweeper, fatal-error eviction, rollback on release and leak warnings.
+ * It composes the rules that stand on their own: which idle connections retire
+ * (idle-sweeper.ts), the client-side statement deadline (statement-deadline.ts) and the
+ * eviction after a read-only error (read-only-eviction.ts).
  * TypeORM gets it through `driver()`; its `pool` is a GuardedPool with mysql2's interface.
  *
  * Events (for metrics): 'acquired' (waitMs), 'released' (usageMs).
@@ -44,7 +49,17 @@ export class PoolGuard extends EventEmitter {
   private health?: HealthConnection
   /** Kills, from a connection of its own, the statements whose deadline passed. */
   private killer?: StatementKiller
-  private deadlineChecker?: NodeJS.Timeout
+  /** What the statement deadline and the read-only eviction may see and do of this guard. */
+  private readonly host: DeadlineHost & EvictionHost = {
+    borrowed: this.borrowed,
+    stateOf: (connection) => this.states.get(connection)!,
+    idle: () => (this.inner ? idleConnections(this.inner) : []),
+    markGone: (state, reason) => this.markGone(state, reason),
+    discard: (connection, reason) => this.discard(connection, reason),
+    kill: (threadId, why) => this.killer?.kill(threadId, why),
+    pump: () => this.pump()
+  }
+  private readonly deadline: StatementDeadline
   private closed = false
   /**
    * Whose borrows are being made right now, for Server-Timing: set by the HTTP layer around the
@@ -64,6 +79,7 @@ export class PoolGuard extends EventEmitter {
   ) {
     super()
     this.waiters = new WaiterQueue(settings, () => this.totals.countTimeout('acquire_timeout'))
+    this.deadline = new StatementDeadline(settings, this.host, logger)
   }
 
   /** The mysql2-compatible module for TypeORM's `driver` option. */
@@ -94,10 +110,7 @@ export class PoolGuard extends EventEmitter {
     const inner = mysql.createPool({ ...options, maxIdle: this.settings.connectionLimit })
     this.health = new HealthConnection(options)
     this.killer = new StatementKiller(connectionOptionsOf(options), this.logger)
-    if (this.settings.statementDeadlineMs > 0) {
-      // One timer for all statements, not one per statement: get-by-id runs thousands a second.
-      this.deadlineChecker = setInterval(() => this.enforceStatementDeadline(), this.settings.deadlineCheckIntervalMs).unref()
-    }
+    this.deadline.start()
     inner.on('connection', (connection) => this.adopt(connection))
     this.inner = inner
     this.sweeper = setInterval(() => this.sweepIdle(), this.settings.sweepIntervalMs).unref()
@@ -161,7 +174,7 @@ export class PoolGuard extends EventEmitter {
     this.health?.close()
     this.killer?.close()
     clearInterval(this.sweeper)
-    clearInterval(this.deadlineChecker)
+    this.deadline.stop()
     this.waiters.failAll(poolClosedError)
     for (const connection of this.borrowed) stopLeakTimer(this.states.get(connection)!)
     if (!this.inner) return process.nextTick(callback)
@@ -283,7 +296,7 @@ export class PoolGuard extends EventEmitter {
   private afterStatement(connection: PoolConnection, state: ConnectionState, err: unknown, result: unknown): void {
     if (!err) return trackServerStatus(state, result)
     this.totals.countError(err)
-    if (isReadOnlyError(err)) return this.evictReadOnly()
+    if (isReadOnlyError(err)) return void evictReadOnly(this.host, this.logger)
     if (!isConnectionError(err)) return
     // Evict now, and make every connection made before this moment prove itself before reuse.
     this.fatalErrors++
@@ -300,52 +313,6 @@ export class PoolGuard extends EventEmitter {
     if (!state?.running || !this.borrowed.has(connection)) return false
     this.killer?.kill(connection.threadId, why)
     return true
-  }
-
-  /**
-   * A statement with no answer within the deadline: the server is frozen, cut off, or slower
-   * than anyone waits for. Its caller gets a 503 now, the connection is destroyed (its socket
-   * may answer late, or never), and the query is killed as soon as the server answers again.
-   */
-  private enforceStatementDeadline(): void {
-    const now = Date.now()
-    const { statementDeadlineMs } = this.settings
-    let expired = 0
-    for (const connection of this.borrowed) {
-      const running = this.states.get(connection)!.running
-      if (!running || now - running.startedAt < statementDeadlineMs) continue
-      expired++
-      this.discard(connection, 'statement_deadline')
-      running.fail(new StatementDeadlineError(statementDeadlineMs))
-      this.killer?.kill(connection.threadId, 'statement_deadline')
-    }
-    if (expired > 0) {
-      this.logger.warn({ expired, statementDeadlineMs }, 'statements got no answer within the deadline; their connections were closed')
-      this.pump()
-    }
-  }
-
-  /**
-   * The server turned read-only (a failover demoted it): drop every idle connection now and
-   * every lent one when it comes back, so the next borrows connect afresh and reach the new
-   * primary behind the same name, without a restart. Each read-only error evicts the
-   * connections made before it; connections made after it are kept until they hit one too.
-   */
-  private evictReadOnly(): void {
-    let evicted = 0
-    for (const connection of this.borrowed) {
-      const state = this.states.get(connection)!
-      if (!state.goneReason) evicted++
-      this.markGone(state, 'read_only')
-    }
-    if (this.inner) {
-      for (const connection of [...idleConnections(this.inner)]) {
-        evicted++
-        this.discard(connection, 'read_only')
-      }
-    }
-    if (evicted > 0) this.logger.warn({ evicted }, 'the database refused a write as read-only (failover?): its connections are replaced')
-    this.pump()
   }
 
   private markGone(state: ConnectionState, reason: string): void {
