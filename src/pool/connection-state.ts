@@ -18,6 +18,8 @@ export interface ConnectionState {
   timing: BorrowTiming | undefined
   /** The statement waiting for its answer, if any (for the statement deadline). */
   running?: RunningStatement
+  /** Whose borrow the connection is lent to, when the borrower can go away (PoolGuard.abandon). */
+  borrower: object | undefined
   /** Mirrors SERVER_STATUS_IN_TRANS from the last OK packet the server sent. */
   inTransaction: boolean
   /** Set once: why the connection left the pool. */
@@ -28,6 +30,8 @@ export interface ConnectionState {
 
 export interface RunningStatement {
   startedAt: number
+  /** Set once a KILL QUERY was sent for it: it is not sent twice. */
+  killRequested?: boolean
   /** Answers the caller with `err` now; the driver's late answer, if one comes, is dropped. */
   fail(err: Error): void
 }
@@ -49,6 +53,7 @@ export function newConnectionState(
     trustedAtFatalErrors: 0,
     inTransaction: false,
     timing: undefined,
+    borrower: undefined,
     originals
   }
 }

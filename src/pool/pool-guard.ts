@@ -69,6 +69,15 @@ export class PoolGuard extends EventEmitter {
    * not measured. The connection then carries the timing, so every statement on it counts.
    */
   timedBorrower: BorrowTiming | undefined = undefined
+  /**
+   * Whose borrows are being made right now, when that borrower can go away (a client that hangs
+   * up): set by the HTTP layer around the synchronous run of a request's handler, like
+   * timedBorrower and for the same reason. An opaque key the pool never looks into; abandon()
+   * with it kills its running statements.
+   */
+  currentBorrower: object | undefined = undefined
+  /** Borrowers that went away; weak, so a finished request is not kept alive. */
+  private readonly abandoned = new WeakSet<object>()
   private readonly hooks: StatementHooks = {
     afterStatement: (connection, state, err, result) => this.afterStatement(connection, state, err, result)
   }
@@ -118,7 +127,12 @@ export class PoolGuard extends EventEmitter {
   }
 
   /** Borrow with one absolute deadline (the acquire timeout from now, or `deadline`); mysql2's callback contract. */
-  acquire(callback: ConnectionCallback, deadline?: number, timing: BorrowTiming | undefined = this.timedBorrower): void {
+  acquire(
+    callback: ConnectionCallback,
+    deadline?: number,
+    timing: BorrowTiming | undefined = this.timedBorrower,
+    borrower: object | undefined = this.currentBorrower
+  ): void {
     if (this.closed || !this.inner) return process.nextTick(callback, poolClosedError())
     const { queueLimit } = this.settings
     if (queueLimit > 0 && this.waiters.length >= queueLimit) {
@@ -126,7 +140,7 @@ export class PoolGuard extends EventEmitter {
       return process.nextTick(callback, queueFullError(queueLimit))
     }
     const servedAtOnce = this.waiters.length === 0 && idleCount(this.inner) > 0
-    this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce, deadline, timing)
+    this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce, deadline, timing, borrower)
     this.pump()
   }
 
@@ -138,6 +152,7 @@ export class PoolGuard extends EventEmitter {
     if (state.borrowedAt !== undefined) this.emit('released', Date.now() - state.borrowedAt)
     state.borrowedAt = undefined
     state.timing = undefined
+    state.borrower = undefined
     state.running = undefined // a statement its borrower abandoned is not the next borrower's
     if (isGone(connection) || state.goneReason) return this.destroy(connection, 'connection_lost')
     if (!state.inTransaction) return this.putBack(connection, state)
@@ -246,6 +261,7 @@ export class PoolGuard extends EventEmitter {
     this.borrowed.add(connection)
     state.borrowedAt = Date.now()
     state.timing = waiter.timing
+    state.borrower = waiter.borrower
     startLeakTimer(state, this.settings.leakDetectionMs, waiter.borrowStack, this.logger)
     this.emit('acquired', state.borrowedAt - waiter.enqueuedAt)
     this.waiters.settle(waiter, null, connection)
@@ -309,10 +325,30 @@ export class PoolGuard extends EventEmitter {
    * ER_QUERY_INTERRUPTED and the connection stays usable. Returns whether one was running.
    */
   killRunningStatement(connection: PoolConnection, why: string): boolean {
-    const state = this.states.get(connection)
-    if (!state?.running || !this.borrowed.has(connection)) return false
+    const running = this.states.get(connection)?.running
+    if (!running || !this.borrowed.has(connection)) return false
+    // A request transaction's abort and the request's abandon() can both ask for the same statement.
+    if (running.killRequested) return true
+    running.killRequested = true
     this.killer?.kill(connection.threadId, why)
     return true
+  }
+
+  /**
+   * The borrower went away (its client hung up): the statements running on connections lent
+   * to it are killed on the server (the connection then stays usable, and goes back to the
+   * pool when its borrower releases it).
+   */
+  abandon(borrower: object): void {
+    this.abandoned.add(borrower)
+    for (const connection of this.borrowed) {
+      if (this.states.get(connection)!.borrower === borrower) this.killRunningStatement(connection, 'client_aborted')
+    }
+  }
+
+  /** Whether abandon() was called for this borrower. */
+  isAbandoned(borrower: object | undefined): boolean {
+    return borrower !== undefined && this.abandoned.has(borrower)
   }
 
   private markGone(state: ConnectionState, reason: string): void {

@@ -16,6 +16,8 @@ export interface Waiter {
   /** Whose wait this is, when someone measures it (Server-Timing), and since when (performance.now()). */
   readonly timing: BorrowTiming | undefined
   readonly timedFrom: number
+  /** Whose borrow this is, when the borrower can go away (PoolGuard.abandon). */
+  readonly borrower: object | undefined
 }
 
 /**
@@ -46,7 +48,8 @@ export class WaiterQueue {
     borrowStack: string | undefined,
     servedAtOnce: boolean,
     deadline?: number,
-    timing?: BorrowTiming
+    timing?: BorrowTiming,
+    borrower?: object
   ): Waiter {
     const now = Date.now()
     const waiter: Waiter = {
@@ -56,7 +59,8 @@ export class WaiterQueue {
       settled: false,
       borrowStack,
       timing,
-      timedFrom: timing === undefined ? 0 : performance.now()
+      timedFrom: timing === undefined ? 0 : performance.now(),
+      borrower
     }
     this.waiters.push(waiter)
     if (!servedAtOnce) this.armDeadline(waiter)
