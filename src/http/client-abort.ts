@@ -5,9 +5,11 @@ const kAttributed = Symbol('lifeguard.borrowerAttributedHandler')
 
 /**
  * Links a request to the pool borrows made for it, so a client that hangs up stops costing the
- * database: its statements running on lent connections are killed on the server (KILL QUERY;
- * src/pool/pool-guard.ts, abandon). One-shot reads (executePooled) and request transactions
- * alike; the transaction scope additionally rolls back (src/db/transaction-scope.ts).
+ * database: its borrows still waiting in the pool's queue are cancelled (never handed a
+ * connection, so aborted requests do not eat capacity under overload) and its statements
+ * running on lent connections are killed on the server (KILL QUERY; src/pool/pool-guard.ts,
+ * abandon). One-shot reads (executePooled) and request transactions alike; the transaction
+ * scope additionally rolls back (src/db/transaction-scope.ts).
  *
  * The link is the request itself, set as the guard's currentBorrower during the synchronous
  * run of the handler of every route added after this plugin, as the Server-Timing plugin does

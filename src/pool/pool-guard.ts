@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2'
-import { poolClosedError, queueFullError } from './pool-errors'
+import { BorrowerGoneError, poolClosedError, queueFullError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
 import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
 import { isConnectionError, isReadOnlyError } from './connection-errors'
@@ -73,7 +73,7 @@ export class PoolGuard extends EventEmitter {
    * Whose borrows are being made right now, when that borrower can go away (a client that hangs
    * up): set by the HTTP layer around the synchronous run of a request's handler, like
    * timedBorrower and for the same reason. An opaque key the pool never looks into; abandon()
-   * with it kills its running statements.
+   * with it cancels its queued borrows and kills its running statements.
    */
   currentBorrower: object | undefined = undefined
   /** Borrowers that went away; weak, so a finished request is not kept alive. */
@@ -134,6 +134,10 @@ export class PoolGuard extends EventEmitter {
     borrower: object | undefined = this.currentBorrower
   ): void {
     if (this.closed || !this.inner) return process.nextTick(callback, poolClosedError())
+    if (borrower !== undefined && this.abandoned.has(borrower)) {
+      this.totals.borrowsCancelled++
+      return process.nextTick(callback, new BorrowerGoneError('queued'))
+    }
     const { queueLimit } = this.settings
     if (queueLimit > 0 && this.waiters.length >= queueLimit) {
       this.totals.countTimeout('queue_full')
@@ -223,6 +227,12 @@ export class PoolGuard extends EventEmitter {
   private checkout(connection: PoolConnection, waiter: Waiter): void {
     if (waiter.settled) return this.putBack(connection, this.states.get(connection)!)
     const state = this.states.get(connection)!
+    // Abandoned while its connection was being made or validated (out of the queue already).
+    if (waiter.borrower !== undefined && this.abandoned.has(waiter.borrower)) {
+      this.totals.borrowsCancelled++
+      this.waiters.settle(waiter, new BorrowerGoneError('queued'))
+      return this.putBack(connection, state)
+    }
     const now = Date.now()
     // The deadline is absolute: a connection that arrives after it (its timer not yet run) is not lent.
     if (now >= waiter.deadline) {
@@ -335,15 +345,20 @@ export class PoolGuard extends EventEmitter {
   }
 
   /**
-   * The borrower went away (its client hung up): the statements running on connections lent
-   * to it are killed on the server (the connection then stays usable, and goes back to the
-   * pool when its borrower releases it).
+   * The borrower went away (its client hung up): its borrows still waiting are taken out of
+   * the queue and answered with BorrowerGoneError, never handed a connection, and the
+   * statements running on connections lent to it are killed on the server (the connection
+   * then stays usable, and goes back to the pool when its borrower releases it). Later
+   * borrows for it are refused at once. Returns how many borrows were cancelled.
    */
-  abandon(borrower: object): void {
+  abandon(borrower: object): number {
     this.abandoned.add(borrower)
+    const cancelled = this.waiters.cancel(borrower, () => new BorrowerGoneError('queued'))
+    this.totals.borrowsCancelled += cancelled
     for (const connection of this.borrowed) {
       if (this.states.get(connection)!.borrower === borrower) this.killRunningStatement(connection, 'client_aborted')
     }
+    return cancelled
   }
 
   /** Whether abandon() was called for this borrower. */
