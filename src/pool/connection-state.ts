@@ -20,6 +20,8 @@ export interface ConnectionState {
   running?: RunningStatement
   /** Whose borrow the connection is lent to, when the borrower can go away (PoolGuard.abandon). */
   borrower: object | undefined
+  /** A KILL QUERY was sent for the running statement and its answer has not come yet. */
+  killPending?: boolean
   /** Mirrors SERVER_STATUS_IN_TRANS from the last OK packet the server sent. */
   inTransaction: boolean
   /** Set once: why the connection left the pool. */
@@ -30,8 +32,6 @@ export interface ConnectionState {
 
 export interface RunningStatement {
   startedAt: number
-  /** Set once a KILL QUERY was sent for it: it is not sent twice. */
-  killRequested?: boolean
   /** Answers the caller with `err` now; the driver's late answer, if one comes, is dropped. */
   fail(err: Error): void
 }

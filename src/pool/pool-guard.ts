@@ -19,6 +19,9 @@ import { PoolTotals, type PoolStats } from './pool-totals'
 import { WaiterQueue, type ConnectionCallback, type Waiter } from './waiter-queue'
 import type { BorrowTiming } from './borrow-timing'
 
+/** MySQL/MariaDB: the statement was stopped by KILL QUERY. */
+const ER_QUERY_INTERRUPTED = 1317
+
 export type PoolLogger = LeakLogger & KillLogger & {
   debug(obj: object, msg: string): void
 }
@@ -320,6 +323,12 @@ export class PoolGuard extends EventEmitter {
   }
 
   private afterStatement(connection: PoolConnection, state: ConnectionState, err: unknown, result: unknown): void {
+    if (state.killPending) {
+      state.killPending = false
+      // The statement ended on its own before the KILL QUERY reached the server: the kill may
+      // still land, on whatever runs next on this session. Never lend it again.
+      if ((err as { errno?: unknown } | null)?.errno !== ER_QUERY_INTERRUPTED) this.markGone(state, 'kill_in_flight')
+    }
     if (!err) return trackServerStatus(state, result)
     this.totals.countError(err)
     if (isReadOnlyError(err)) return void evictReadOnly(this.host, this.logger)
@@ -332,14 +341,16 @@ export class PoolGuard extends EventEmitter {
   /**
    * Kills the statement running on a lent connection, if one is (its client went away):
    * from a fresh connection, so the caller's own statement then fails with
-   * ER_QUERY_INTERRUPTED and the connection stays usable. Returns whether one was running.
+   * ER_QUERY_INTERRUPTED and the connection stays usable (a statement that ends otherwise
+   * meanwhile leaves a kill in flight: its connection is destroyed on release, see
+   * afterStatement). Returns whether one was running.
    */
   killRunningStatement(connection: PoolConnection, why: string): boolean {
-    const running = this.states.get(connection)?.running
-    if (!running || !this.borrowed.has(connection)) return false
+    const state = this.states.get(connection)
+    if (!state?.running || !this.borrowed.has(connection)) return false
     // A request transaction's abort and the request's abandon() can both ask for the same statement.
-    if (running.killRequested) return true
-    running.killRequested = true
+    if (state.killPending) return true
+    state.killPending = true
     this.killer?.kill(connection.threadId, why)
     return true
   }
