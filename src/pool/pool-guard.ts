@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2'
-import { BorrowerGoneError, poolClosedError, queueFullError } from './pool-errors'
+import { poolClosedError, queueFullError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
 import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
 import { isConnectionError, isReadOnlyError } from './connection-errors'
@@ -11,6 +11,7 @@ import { idleConnections, idleCount, isGone, isMariaDb, lastActiveTime, totalCon
 import { idleToRetire } from './idle-sweeper'
 import { StatementDeadline, type DeadlineHost } from './statement-deadline'
 import { evictReadOnly, type EvictionHost } from './read-only-eviction'
+import { AbandonedBorrowers, type AbandonHost } from './abandoned-borrowers'
 import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
 import { GuardedPool } from './guarded-pool'
 import { connectionOptionsOf, HealthConnection, type Reachability } from './health-connection'
@@ -18,9 +19,6 @@ import { StatementKiller, type KillLogger } from './statement-killer'
 import { PoolTotals, type PoolStats } from './pool-totals'
 import { WaiterQueue, type ConnectionCallback, type Waiter } from './waiter-queue'
 import type { BorrowTiming } from './borrow-timing'
-
-/** MySQL/MariaDB: the statement was stopped by KILL QUERY. */
-const ER_QUERY_INTERRUPTED = 1317
 
 export type PoolLogger = LeakLogger & KillLogger & {
   debug(obj: object, msg: string): void
@@ -31,8 +29,9 @@ export type PoolLogger = LeakLogger & KillLogger & {
  * its own waiter queue with one absolute deadline per borrow, validation on checkout, max
  * lifetime, an idle sweeper, fatal-error eviction, rollback on release and leak warnings.
  * It composes the rules that stand on their own: which idle connections retire
- * (idle-sweeper.ts), the client-side statement deadline (statement-deadline.ts) and the
- * eviction after a read-only error (read-only-eviction.ts).
+ * (idle-sweeper.ts), the client-side statement deadline (statement-deadline.ts), the
+ * eviction after a read-only error (read-only-eviction.ts), and what becomes of the borrows
+ * of a borrower that went away (abandoned-borrowers.ts).
  * TypeORM gets it through `driver()`; its `pool` is a GuardedPool with mysql2's interface.
  *
  * Events (for metrics): 'acquired' (waitMs), 'released' (usageMs).
@@ -53,7 +52,7 @@ export class PoolGuard extends EventEmitter {
   /** Kills, from a connection of its own, the statements whose deadline passed. */
   private killer?: StatementKiller
   /** What the statement deadline and the read-only eviction may see and do of this guard. */
-  private readonly host: DeadlineHost & EvictionHost = {
+  private readonly host: DeadlineHost & EvictionHost & AbandonHost = {
     borrowed: this.borrowed,
     stateOf: (connection) => this.states.get(connection)!,
     idle: () => (this.inner ? idleConnections(this.inner) : []),
@@ -79,8 +78,8 @@ export class PoolGuard extends EventEmitter {
    * with it cancels its queued borrows and kills its running statements.
    */
   currentBorrower: object | undefined = undefined
-  /** Borrowers that went away; weak, so a finished request is not kept alive. */
-  private readonly abandoned = new WeakSet<object>()
+  /** Borrowers that went away: their queued borrows cancelled, their statements killed. */
+  private readonly abandoned: AbandonedBorrowers
   private readonly hooks: StatementHooks = {
     afterStatement: (connection, state, err, result) => this.afterStatement(connection, state, err, result)
   }
@@ -92,6 +91,7 @@ export class PoolGuard extends EventEmitter {
     super()
     this.waiters = new WaiterQueue(settings, () => this.totals.countTimeout('acquire_timeout'))
     this.deadline = new StatementDeadline(settings, this.host, logger)
+    this.abandoned = new AbandonedBorrowers(this.host, this.waiters, this.totals)
   }
 
   /** The mysql2-compatible module for TypeORM's `driver` option. */
@@ -137,10 +137,7 @@ export class PoolGuard extends EventEmitter {
     borrower: object | undefined = this.currentBorrower
   ): void {
     if (this.closed || !this.inner) return process.nextTick(callback, poolClosedError())
-    if (borrower !== undefined && this.abandoned.has(borrower)) {
-      this.totals.borrowsCancelled++
-      return process.nextTick(callback, new BorrowerGoneError('queued'))
-    }
+    if (this.abandoned.has(borrower)) return process.nextTick(callback, this.abandoned.cancelled())
     const { queueLimit } = this.settings
     if (queueLimit > 0 && this.waiters.length >= queueLimit) {
       this.totals.countTimeout('queue_full')
@@ -231,9 +228,8 @@ export class PoolGuard extends EventEmitter {
     if (waiter.settled) return this.putBack(connection, this.states.get(connection)!)
     const state = this.states.get(connection)!
     // Abandoned while its connection was being made or validated (out of the queue already).
-    if (waiter.borrower !== undefined && this.abandoned.has(waiter.borrower)) {
-      this.totals.borrowsCancelled++
-      this.waiters.settle(waiter, new BorrowerGoneError('queued'))
+    if (this.abandoned.has(waiter.borrower)) {
+      this.waiters.settle(waiter, this.abandoned.cancelled())
       return this.putBack(connection, state)
     }
     const now = Date.now()
@@ -323,12 +319,7 @@ export class PoolGuard extends EventEmitter {
   }
 
   private afterStatement(connection: PoolConnection, state: ConnectionState, err: unknown, result: unknown): void {
-    if (state.killPending) {
-      state.killPending = false
-      // The statement ended on its own before the KILL QUERY reached the server: the kill may
-      // still land, on whatever runs next on this session. Never lend it again.
-      if ((err as { errno?: unknown } | null)?.errno !== ER_QUERY_INTERRUPTED) this.markGone(state, 'kill_in_flight')
-    }
+    this.abandoned.afterStatement(state, err)
     if (!err) return trackServerStatus(state, result)
     this.totals.countError(err)
     if (isReadOnlyError(err)) return void evictReadOnly(this.host, this.logger)
@@ -341,18 +332,11 @@ export class PoolGuard extends EventEmitter {
   /**
    * Kills the statement running on a lent connection, if one is (its client went away):
    * from a fresh connection, so the caller's own statement then fails with
-   * ER_QUERY_INTERRUPTED and the connection stays usable (a statement that ends otherwise
-   * meanwhile leaves a kill in flight: its connection is destroyed on release, see
-   * afterStatement). Returns whether one was running.
+   * ER_QUERY_INTERRUPTED and the connection stays usable (abandoned-borrowers.ts). Returns
+   * whether one was running.
    */
   killRunningStatement(connection: PoolConnection, why: string): boolean {
-    const state = this.states.get(connection)
-    if (!state?.running || !this.borrowed.has(connection)) return false
-    // A request transaction's abort and the request's abandon() can both ask for the same statement.
-    if (state.killPending) return true
-    state.killPending = true
-    this.killer?.kill(connection.threadId, why)
-    return true
+    return this.abandoned.killRunning(connection, why)
   }
 
   /**
@@ -363,18 +347,12 @@ export class PoolGuard extends EventEmitter {
    * borrows for it are refused at once. Returns how many borrows were cancelled.
    */
   abandon(borrower: object): number {
-    this.abandoned.add(borrower)
-    const cancelled = this.waiters.cancel(borrower, () => new BorrowerGoneError('queued'))
-    this.totals.borrowsCancelled += cancelled
-    for (const connection of this.borrowed) {
-      if (this.states.get(connection)!.borrower === borrower) this.killRunningStatement(connection, 'client_aborted')
-    }
-    return cancelled
+    return this.abandoned.abandon(borrower)
   }
 
   /** Whether abandon() was called for this borrower. */
   isAbandoned(borrower: object | undefined): boolean {
-    return borrower !== undefined && this.abandoned.has(borrower)
+    return this.abandoned.has(borrower)
   }
 
   private markGone(state: ConnectionState, reason: string): void {
