@@ -65,15 +65,16 @@ export class GuardedPool {
     // Taken now, in the caller's turn: the retry below borrows from a callback, for the same caller.
     const timing = this.guard.timedBorrower
     const borrower = this.guard.currentBorrower
-    const answer = (err: unknown, result: unknown, fields: unknown, ran?: boolean) =>
-      ran && err && this.guard.isAbandoned(borrower) ? done(new BorrowerGoneError('running')) : done(err, result, fields)
     this.borrowAndRun(method, args, deadline, timing, borrower, (err, result, fields, ran) => {
+      if (ran && err && this.guard.isAbandoned(borrower)) return done(new BorrowerGoneError('running'))
       // A borrow that failed was already retried by the guard within the same deadline.
-      if (!ran || !isConnectionError(err) || !isRetryableRead(sqlTextOf(sql)) || Date.now() >= deadline || this.guard.isAbandoned(borrower)) {
-        return answer(err, result, fields, ran)
+      if (!ran || !isConnectionError(err) || !isRetryableRead(sqlTextOf(sql)) || Date.now() >= deadline) {
+        return done(err, result, fields)
       }
       this.guard.totals.readRetries++
-      this.borrowAndRun(method, args, deadline, timing, borrower, answer)
+      this.borrowAndRun(method, args, deadline, timing, borrower, (retryErr, retryResult, retryFields, retryRan) =>
+        retryRan && retryErr && this.guard.isAbandoned(borrower) ? done(new BorrowerGoneError('running')) : done(retryErr, retryResult, retryFields)
+      )
     })
   }
 

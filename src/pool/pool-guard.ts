@@ -51,7 +51,7 @@ export class PoolGuard extends EventEmitter {
   private health?: HealthConnection
   /** Kills, from a connection of its own, the statements whose deadline passed. */
   private killer?: StatementKiller
-  /** What the statement deadline and the read-only eviction may see and do of this guard. */
+  /** What the statement deadline, the read-only eviction and the abandonment may see and do of this guard. */
   private readonly host: DeadlineHost & EvictionHost & AbandonHost = {
     borrowed: this.borrowed,
     stateOf: (connection) => this.states.get(connection)!,
