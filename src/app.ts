@@ -13,6 +13,7 @@ import problemHandler from './http/problem-handler'
 import openapi from './http/openapi'
 import healthRoutes from './http/health'
 import serverTiming from './http/server-timing'
+import clientAbort from './http/client-abort'
 import { loggerOptions } from './http/logger'
 import { partAwareValidators } from './http/validation'
 import { edgeOptions } from './http/edge-options'
@@ -83,6 +84,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     await app.register(healthRoutes)
     // After health, metrics and docs, before the API routes: only the routes added after it carry Server-Timing.
     await app.register(serverTiming, { enabled: config.HTTP_SERVER_TIMING })
+    // Likewise for the API routes: a client that hangs up gets its queued borrows cancelled and its statements killed.
+    await app.register(clientAbort)
     await app.register(restRoutes, { entities, bulkMax: config.REST_BULK_MAX })
     await app.register(orderRoutes)
   } catch (err) {

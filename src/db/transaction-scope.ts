@@ -144,7 +144,8 @@ async function runWithRetries(
       scoped[kHandlerRunning] = false
       if (transaction.aborted) {
         await transaction.finish('rollback')
-        throw err
+        // The statement the abort killed fails as interrupted: that is the abort, not a failure to log as one.
+        throw driverErrorOf(err)?.errno === ER_QUERY_INTERRUPTED ? new ClientClosedRequestError() : err
       }
       if (!isLockConflict(err) || attempt >= retries || reply.sent) throw err // rolled back in onSend
       await transaction.finish('rollback')
@@ -154,6 +155,9 @@ async function runWithRetries(
     }
   }
 }
+
+/** MySQL/MariaDB: the statement was stopped by KILL QUERY (here: the client's abort, src/pool/pool-guard.ts). */
+const ER_QUERY_INTERRUPTED = 1317
 
 function isLockConflict(err: unknown): boolean {
   const errno = driverErrorOf(err)?.errno

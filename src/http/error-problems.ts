@@ -25,6 +25,8 @@ const BY_CODE: Readonly<Record<string, ProblemSlug>> = {
   // src/pool/pool-errors.ts: acquire timeout, full queue, closed pool
   LG_POOL_UNAVAILABLE: 'pool-unavailable',
   LG_STATEMENT_DEADLINE: 'statement-timeout',
+  // src/pool/pool-errors.ts: the borrower (its client) went away
+  LG_BORROWER_GONE: 'client-closed-request',
   // src/auth/: authentication and the entities' rules
   LG_UNAUTHENTICATED: 'unauthorized',
   LG_FORBIDDEN: 'forbidden',

@@ -18,6 +18,10 @@ export interface ConnectionState {
   timing: BorrowTiming | undefined
   /** The statement waiting for its answer, if any (for the statement deadline). */
   running?: RunningStatement
+  /** Whose borrow the connection is lent to, when the borrower can go away (PoolGuard.abandon). */
+  borrower: object | undefined
+  /** A KILL QUERY was sent for the running statement and its answer has not come yet. */
+  killPending?: boolean
   /** Mirrors SERVER_STATUS_IN_TRANS from the last OK packet the server sent. */
   inTransaction: boolean
   /** Set once: why the connection left the pool. */
@@ -49,6 +53,7 @@ export function newConnectionState(
     trustedAtFatalErrors: 0,
     inTransaction: false,
     timing: undefined,
+    borrower: undefined,
     originals
   }
 }

@@ -1,6 +1,7 @@
 import type { Pool, PoolConnection } from 'mysql2'
 import type { PoolGuard } from './pool-guard'
 import { isConnectionError, isRetryableRead, sqlTextOf } from './connection-errors'
+import { BorrowerGoneError } from './pool-errors'
 import type { BorrowTiming } from './borrow-timing'
 
 type Callback = (err: unknown, result?: unknown, fields?: unknown) => void
@@ -54,6 +55,8 @@ export class GuardedPool {
    * died (a server restart, a KILL) runs once more on another connection, within the deadline
    * of the first borrow: the caller waits no longer than for one acquire. Nothing else is
    * retried (a write may have been applied; see isRetryableRead for reads that need the session).
+   * A statement whose borrower went away meanwhile (PoolGuard.abandon killed it) fails with
+   * BorrowerGoneError, the error of the layer that killed it, and is never retried.
    */
   private runOnce(method: 'query' | 'execute', sql: unknown, values: unknown, callback?: Callback): void {
     const done: Callback = typeof values === 'function' ? (values as Callback) : (callback ?? (() => {}))
@@ -61,13 +64,17 @@ export class GuardedPool {
     const deadline = Date.now() + this.guard.settings.acquireTimeoutMs
     // Taken now, in the caller's turn: the retry below borrows from a callback, for the same caller.
     const timing = this.guard.timedBorrower
-    this.borrowAndRun(method, args, deadline, timing, (err, result, fields, ran) => {
+    const borrower = this.guard.currentBorrower
+    this.borrowAndRun(method, args, deadline, timing, borrower, (err, result, fields, ran) => {
+      if (ran && err && this.guard.isAbandoned(borrower)) return done(new BorrowerGoneError('running'))
       // A borrow that failed was already retried by the guard within the same deadline.
       if (!ran || !isConnectionError(err) || !isRetryableRead(sqlTextOf(sql)) || Date.now() >= deadline) {
         return done(err, result, fields)
       }
       this.guard.totals.readRetries++
-      this.borrowAndRun(method, args, deadline, timing, done)
+      this.borrowAndRun(method, args, deadline, timing, borrower, (retryErr, retryResult, retryFields, retryRan) =>
+        retryRan && retryErr && this.guard.isAbandoned(borrower) ? done(new BorrowerGoneError('running')) : done(retryErr, retryResult, retryFields)
+      )
     })
   }
 
@@ -77,6 +84,7 @@ export class GuardedPool {
     args: unknown[],
     deadline: number,
     timing: BorrowTiming | undefined,
+    borrower: object | undefined,
     done: (err: unknown, result?: unknown, fields?: unknown, ran?: boolean) => void
   ): void {
     this.guard.acquire((err, connection) => {
@@ -93,6 +101,6 @@ export class GuardedPool {
         connection.release()
         done(statementErr)
       }
-    }, deadline, timing)
+    }, deadline, timing, borrower)
   }
 }

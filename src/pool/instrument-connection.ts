@@ -12,7 +12,7 @@ export interface StatementHooks {
 /**
  * Wraps a pooled connection's query() and execute() in place, so every caller — TypeORM's
  * QueryRunner (through `connection.promise()`) and the hand-written fast path alike — gets
- * transaction tracking, error accounting and the statement deadline (pool-guard.ts enforces it). A statement on a borrowed connection is never
+ * transaction tracking, error accounting and the statement deadline (statement-deadline.ts enforces it). A statement on a borrowed connection is never
  * retried elsewhere: its caller may depend on the session (a transaction, GET_LOCK, a
  * temporary table, @variables); only GuardedPool's one-shot statements are (guarded-pool.ts).
  * Calls without a callback (event-emitter style) pass through untouched.

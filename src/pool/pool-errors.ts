@@ -66,3 +66,20 @@ export class StatementDeadlineError extends StatementDeadline {
     super(deadlineMs)
   }
 }
+
+const BorrowerGone = createError<[string]>('LG_BORROWER_GONE', '%s', 499)
+
+/**
+ * Whoever borrowed went away (a client that hung up; see PoolGuard.abandon): its borrow still
+ * waiting in the queue was cancelled, or its statement was killed on the server. 499 is
+ * nginx's "client closed request": nobody is left to read the answer.
+ */
+export class BorrowerGoneError extends BorrowerGone {
+  constructor(readonly stage: 'queued' | 'running') {
+    super(
+      stage === 'queued'
+        ? 'the borrower went away while waiting for a database connection; its borrow was cancelled'
+        : 'the borrower went away while its statement ran; the statement was killed'
+    )
+  }
+}

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2'
-import { poolClosedError, queueFullError, StatementDeadlineError } from './pool-errors'
+import { poolClosedError, queueFullError } from './pool-errors'
 import type { GuardSettings } from './guard-settings'
 import { newConnectionState, trackServerStatus, type ConnectionState } from './connection-state'
 import { isConnectionError, isReadOnlyError } from './connection-errors'
@@ -9,6 +9,9 @@ import { pingWithin } from './validate-connection'
 import { sessionSetupSql } from './session-setup'
 import { idleConnections, idleCount, isGone, isMariaDb, lastActiveTime, totalConnections } from './mysql2-internals'
 import { idleToRetire } from './idle-sweeper'
+import { StatementDeadline, type DeadlineHost } from './statement-deadline'
+import { evictReadOnly, type EvictionHost } from './read-only-eviction'
+import { AbandonedBorrowers, type AbandonHost } from './abandoned-borrowers'
 import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
 import { GuardedPool } from './guarded-pool'
 import { connectionOptionsOf, HealthConnection, type Reachability } from './health-connection'
@@ -25,6 +28,10 @@ export type PoolLogger = LeakLogger & KillLogger & {
  * The pool guard: one per app. It lets mysql2 own the sockets and adds what mysql2 lacks —
  * its own waiter queue with one absolute deadline per borrow, validation on checkout, max
  * lifetime, an idle sweeper, fatal-error eviction, rollback on release and leak warnings.
+ * It composes the rules that stand on their own: which idle connections retire
+ * (idle-sweeper.ts), the client-side statement deadline (statement-deadline.ts), the
+ * eviction after a read-only error (read-only-eviction.ts), and what becomes of the borrows
+ * of a borrower that went away (abandoned-borrowers.ts).
  * TypeORM gets it through `driver()`; its `pool` is a GuardedPool with mysql2's interface.
  *
  * Events (for metrics): 'acquired' (waitMs), 'released' (usageMs).
@@ -44,7 +51,17 @@ export class PoolGuard extends EventEmitter {
   private health?: HealthConnection
   /** Kills, from a connection of its own, the statements whose deadline passed. */
   private killer?: StatementKiller
-  private deadlineChecker?: NodeJS.Timeout
+  /** What the statement deadline, the read-only eviction and the abandonment may see and do of this guard. */
+  private readonly host: DeadlineHost & EvictionHost & AbandonHost = {
+    borrowed: this.borrowed,
+    stateOf: (connection) => this.states.get(connection)!,
+    idle: () => (this.inner ? idleConnections(this.inner) : []),
+    markGone: (state, reason) => this.markGone(state, reason),
+    discard: (connection, reason) => this.discard(connection, reason),
+    kill: (threadId, why) => this.killer?.kill(threadId, why),
+    pump: () => this.pump()
+  }
+  private readonly deadline: StatementDeadline
   private closed = false
   /**
    * Whose borrows are being made right now, for Server-Timing: set by the HTTP layer around the
@@ -54,6 +71,15 @@ export class PoolGuard extends EventEmitter {
    * not measured. The connection then carries the timing, so every statement on it counts.
    */
   timedBorrower: BorrowTiming | undefined = undefined
+  /**
+   * Whose borrows are being made right now, when that borrower can go away (a client that hangs
+   * up): set by the HTTP layer around the synchronous run of a request's handler, like
+   * timedBorrower and for the same reason. An opaque key the pool never looks into; abandon()
+   * with it cancels its queued borrows and kills its running statements.
+   */
+  currentBorrower: object | undefined = undefined
+  /** Borrowers that went away: their queued borrows cancelled, their statements killed. */
+  private readonly abandoned: AbandonedBorrowers
   private readonly hooks: StatementHooks = {
     afterStatement: (connection, state, err, result) => this.afterStatement(connection, state, err, result)
   }
@@ -64,6 +90,8 @@ export class PoolGuard extends EventEmitter {
   ) {
     super()
     this.waiters = new WaiterQueue(settings, () => this.totals.countTimeout('acquire_timeout'))
+    this.deadline = new StatementDeadline(settings, this.host, logger)
+    this.abandoned = new AbandonedBorrowers(this.host, this.waiters, this.totals)
   }
 
   /** The mysql2-compatible module for TypeORM's `driver` option. */
@@ -94,10 +122,7 @@ export class PoolGuard extends EventEmitter {
     const inner = mysql.createPool({ ...options, maxIdle: this.settings.connectionLimit })
     this.health = new HealthConnection(options)
     this.killer = new StatementKiller(connectionOptionsOf(options), this.logger)
-    if (this.settings.statementDeadlineMs > 0) {
-      // One timer for all statements, not one per statement: get-by-id runs thousands a second.
-      this.deadlineChecker = setInterval(() => this.enforceStatementDeadline(), this.settings.deadlineCheckIntervalMs).unref()
-    }
+    this.deadline.start()
     inner.on('connection', (connection) => this.adopt(connection))
     this.inner = inner
     this.sweeper = setInterval(() => this.sweepIdle(), this.settings.sweepIntervalMs).unref()
@@ -105,15 +130,21 @@ export class PoolGuard extends EventEmitter {
   }
 
   /** Borrow with one absolute deadline (the acquire timeout from now, or `deadline`); mysql2's callback contract. */
-  acquire(callback: ConnectionCallback, deadline?: number, timing: BorrowTiming | undefined = this.timedBorrower): void {
+  acquire(
+    callback: ConnectionCallback,
+    deadline?: number,
+    timing: BorrowTiming | undefined = this.timedBorrower,
+    borrower: object | undefined = this.currentBorrower
+  ): void {
     if (this.closed || !this.inner) return process.nextTick(callback, poolClosedError())
+    if (this.abandoned.has(borrower)) return process.nextTick(callback, this.abandoned.cancelled())
     const { queueLimit } = this.settings
     if (queueLimit > 0 && this.waiters.length >= queueLimit) {
       this.totals.countTimeout('queue_full')
       return process.nextTick(callback, queueFullError(queueLimit))
     }
     const servedAtOnce = this.waiters.length === 0 && idleCount(this.inner) > 0
-    this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce, deadline, timing)
+    this.waiters.enqueue(callback, captureBorrowStack(this.settings.leakDetectionMs), servedAtOnce, deadline, timing, borrower)
     this.pump()
   }
 
@@ -125,6 +156,7 @@ export class PoolGuard extends EventEmitter {
     if (state.borrowedAt !== undefined) this.emit('released', Date.now() - state.borrowedAt)
     state.borrowedAt = undefined
     state.timing = undefined
+    state.borrower = undefined
     state.running = undefined // a statement its borrower abandoned is not the next borrower's
     if (isGone(connection) || state.goneReason) return this.destroy(connection, 'connection_lost')
     if (!state.inTransaction) return this.putBack(connection, state)
@@ -161,7 +193,7 @@ export class PoolGuard extends EventEmitter {
     this.health?.close()
     this.killer?.close()
     clearInterval(this.sweeper)
-    clearInterval(this.deadlineChecker)
+    this.deadline.stop()
     this.waiters.failAll(poolClosedError)
     for (const connection of this.borrowed) stopLeakTimer(this.states.get(connection)!)
     if (!this.inner) return process.nextTick(callback)
@@ -195,6 +227,11 @@ export class PoolGuard extends EventEmitter {
   private checkout(connection: PoolConnection, waiter: Waiter): void {
     if (waiter.settled) return this.putBack(connection, this.states.get(connection)!)
     const state = this.states.get(connection)!
+    // Abandoned while its connection was being made or validated (out of the queue already).
+    if (this.abandoned.has(waiter.borrower)) {
+      this.waiters.settle(waiter, this.abandoned.cancelled())
+      return this.putBack(connection, state)
+    }
     const now = Date.now()
     // The deadline is absolute: a connection that arrives after it (its timer not yet run) is not lent.
     if (now >= waiter.deadline) {
@@ -233,6 +270,7 @@ export class PoolGuard extends EventEmitter {
     this.borrowed.add(connection)
     state.borrowedAt = Date.now()
     state.timing = waiter.timing
+    state.borrower = waiter.borrower
     startLeakTimer(state, this.settings.leakDetectionMs, waiter.borrowStack, this.logger)
     this.emit('acquired', state.borrowedAt - waiter.enqueuedAt)
     this.waiters.settle(waiter, null, connection)
@@ -281,9 +319,10 @@ export class PoolGuard extends EventEmitter {
   }
 
   private afterStatement(connection: PoolConnection, state: ConnectionState, err: unknown, result: unknown): void {
+    this.abandoned.afterStatement(state, err)
     if (!err) return trackServerStatus(state, result)
     this.totals.countError(err)
-    if (isReadOnlyError(err)) return this.evictReadOnly()
+    if (isReadOnlyError(err)) return void evictReadOnly(this.host, this.logger)
     if (!isConnectionError(err)) return
     // Evict now, and make every connection made before this moment prove itself before reuse.
     this.fatalErrors++
@@ -293,59 +332,27 @@ export class PoolGuard extends EventEmitter {
   /**
    * Kills the statement running on a lent connection, if one is (its client went away):
    * from a fresh connection, so the caller's own statement then fails with
-   * ER_QUERY_INTERRUPTED and the connection stays usable. Returns whether one was running.
+   * ER_QUERY_INTERRUPTED and the connection stays usable (abandoned-borrowers.ts). Returns
+   * whether one was running.
    */
   killRunningStatement(connection: PoolConnection, why: string): boolean {
-    const state = this.states.get(connection)
-    if (!state?.running || !this.borrowed.has(connection)) return false
-    this.killer?.kill(connection.threadId, why)
-    return true
+    return this.abandoned.killRunning(connection, why)
   }
 
   /**
-   * A statement with no answer within the deadline: the server is frozen, cut off, or slower
-   * than anyone waits for. Its caller gets a 503 now, the connection is destroyed (its socket
-   * may answer late, or never), and the query is killed as soon as the server answers again.
+   * The borrower went away (its client hung up): its borrows still waiting are taken out of
+   * the queue and answered with BorrowerGoneError, never handed a connection, and the
+   * statements running on connections lent to it are killed on the server (the connection
+   * then stays usable, and goes back to the pool when its borrower releases it). Later
+   * borrows for it are refused at once. Returns how many borrows were cancelled.
    */
-  private enforceStatementDeadline(): void {
-    const now = Date.now()
-    const { statementDeadlineMs } = this.settings
-    let expired = 0
-    for (const connection of this.borrowed) {
-      const running = this.states.get(connection)!.running
-      if (!running || now - running.startedAt < statementDeadlineMs) continue
-      expired++
-      this.discard(connection, 'statement_deadline')
-      running.fail(new StatementDeadlineError(statementDeadlineMs))
-      this.killer?.kill(connection.threadId, 'statement_deadline')
-    }
-    if (expired > 0) {
-      this.logger.warn({ expired, statementDeadlineMs }, 'statements got no answer within the deadline; their connections were closed')
-      this.pump()
-    }
+  abandon(borrower: object): number {
+    return this.abandoned.abandon(borrower)
   }
 
-  /**
-   * The server turned read-only (a failover demoted it): drop every idle connection now and
-   * every lent one when it comes back, so the next borrows connect afresh and reach the new
-   * primary behind the same name, without a restart. Each read-only error evicts the
-   * connections made before it; connections made after it are kept until they hit one too.
-   */
-  private evictReadOnly(): void {
-    let evicted = 0
-    for (const connection of this.borrowed) {
-      const state = this.states.get(connection)!
-      if (!state.goneReason) evicted++
-      this.markGone(state, 'read_only')
-    }
-    if (this.inner) {
-      for (const connection of [...idleConnections(this.inner)]) {
-        evicted++
-        this.discard(connection, 'read_only')
-      }
-    }
-    if (evicted > 0) this.logger.warn({ evicted }, 'the database refused a write as read-only (failover?): its connections are replaced')
-    this.pump()
+  /** Whether abandon() was called for this borrower. */
+  isAbandoned(borrower: object | undefined): boolean {
+    return this.abandoned.has(borrower)
   }
 
   private markGone(state: ConnectionState, reason: string): void {

@@ -37,6 +37,15 @@ export function registerPoolMetrics(registry: Registry, guard: PoolGuard): void 
   counterFrom('db_pool_connections_destroyed_total', 'connections closed, by reason', 'reason', () => guard.totals.destroyedByReason)
   counterFrom('db_errors_total', 'database errors by driver code', 'code', () => guard.totals.errorsByCode)
   new Counter({
+    name: 'db_pool_borrows_cancelled_total',
+    help: 'borrows cancelled because their borrower (a client that hung up) went away before getting a connection',
+    registers,
+    collect() {
+      this.reset()
+      this.inc(guard.totals.borrowsCancelled)
+    }
+  })
+  new Counter({
     name: 'db_pool_connections_created_total',
     help: 'connections opened',
     registers,

@@ -17,6 +17,8 @@ export class PoolTotals {
   created = 0
   readRetries = 0
   rollbacksOnRelease = 0
+  /** Borrows cancelled because their borrower went away before a connection was handed over. */
+  borrowsCancelled = 0
   readonly destroyedByReason = new Map<string, number>()
   readonly timeoutsByReason = new Map<string, number>()
   readonly errorsByCode = new Map<string, number>()

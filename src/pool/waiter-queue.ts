@@ -16,6 +16,8 @@ export interface Waiter {
   /** Whose wait this is, when someone measures it (Server-Timing), and since when (performance.now()). */
   readonly timing: BorrowTiming | undefined
   readonly timedFrom: number
+  /** Whose borrow this is, when the borrower can go away and cancel it (PoolGuard.abandon). */
+  readonly borrower: object | undefined
 }
 
 /**
@@ -46,7 +48,8 @@ export class WaiterQueue {
     borrowStack: string | undefined,
     servedAtOnce: boolean,
     deadline?: number,
-    timing?: BorrowTiming
+    timing?: BorrowTiming,
+    borrower?: object
   ): Waiter {
     const now = Date.now()
     const waiter: Waiter = {
@@ -56,7 +59,8 @@ export class WaiterQueue {
       settled: false,
       borrowStack,
       timing,
-      timedFrom: timing === undefined ? 0 : performance.now()
+      timedFrom: timing === undefined ? 0 : performance.now(),
+      borrower
     }
     this.waiters.push(waiter)
     if (!servedAtOnce) this.armDeadline(waiter)
@@ -94,6 +98,23 @@ export class WaiterQueue {
     // Every answer counts, a refusal too: a 503 after a long wait is where that request's time went.
     if (waiter.timing !== undefined) waiter.timing.poolWaitMs += performance.now() - waiter.timedFrom
     waiter.callback(err, connection)
+  }
+
+  /**
+   * Takes every queued borrow of `borrower` out of the queue and answers it with `err`: it
+   * is never handed a connection, so an abandoned request holds no place in the line.
+   * Returns how many were cancelled.
+   */
+  cancel(borrower: object, err: () => Error): number {
+    let cancelled = 0
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const waiter = this.waiters[i]
+      if (waiter.borrower !== borrower) continue
+      this.waiters.splice(i, 1)
+      this.settle(waiter, err())
+      cancelled++
+    }
+    return cancelled
   }
 
   /** Answers every queued borrow with `err` (the pool is closing). */

@@ -68,7 +68,7 @@ t.test('a client that hangs up mid-transaction gets its writes rolled back and i
   t.equal(await openTransactionsOn(app.db.options.database as string), 0, 'no transaction left open on the server')
 })
 
-t.test('a hang-up while waiting for the pool releases the connection once it arrives', async (t) => {
+t.test('a hang-up while waiting for the pool cancels the borrow: the connection never reaches the abandoned transaction', async (t) => {
   const app = await buildTestApp(t, { DB_POOL_SIZE: 1 })
   const firstHolds = deferred()
   const releaseFirst = deferred()
@@ -104,10 +104,13 @@ t.test('a hang-up while waiting for the pool releases the connection once it arr
   })()
   await requestThenHangUp(app, '/test/queued', waiting)
   await secondSawClose.promise
-  releaseFirst.resolve()
+  // The borrow is cancelled at the hang-up, while the only connection is still held.
   await secondDone.promise
+  t.match(secondError, { code: 'LG_BORROWER_GONE' }, 'the queued borrow is answered with the cancellation')
+  t.equal(poolState(app).pending, 0, 'it left the queue before the connection came free')
+  t.equal(app.poolGuard.totals.borrowsCancelled, 1, 'counted as cancelled')
+  releaseFirst.resolve()
   t.equal((await first).status, 200)
-  t.match(secondError, { code: 'LG_CLIENT_CLOSED_REQUEST' })
   t.match(await waitForIdlePool(app), { active: 0, pending: 0 })
   t.same(await app.db.query('SELECT name FROM authors'), [{ name: 'kept' }])
   t.equal(await openTransactionsOn(app.db.options.database as string), 0)

@@ -1,14 +1,15 @@
 import t from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { adminConnection, buildTestApp } from '../helper'
+import { adminConnection } from '../helper'
+import { appWithLog } from '../http/log-capture'
 import { assertPoolSettled, openTransactions, sleep } from './fault-support'
 
 // Issue 8 item 2: a client that hangs up while its request's statement runs gets that
 // statement killed on the server (it would otherwise hold a connection and its locks to the end),
 // and the abort is counted and logged.
 t.test('client abort during a 5 s statement: gone from the server within 1 s, counted in /metrics', async (t) => {
-  const app = await buildTestApp(t, { DB_POOL_SIZE: 2 })
+  const { app, lines } = await appWithLog(t, { DB_POOL_SIZE: 2, LOG_LEVEL: 'info' })
   const database = app.db.options.database as string
   app.post('/test/slow', { config: { transactional: true } }, async (request) => {
     const tx = await request.tx()
@@ -43,4 +44,10 @@ t.test('client abort during a 5 s statement: gone from the server within 1 s, co
   t.equal(await openTransactions(admin, database), 0, 'its transaction was rolled back')
   const metrics = (await app.inject('/metrics')).body
   t.match(metrics, /http_requests_aborted_total\{method="POST",route="\/test\/slow"\} 1/, 'the abort is counted')
+  t.equal(lines.filter((line) => line.msg === 'client closed the request before its response').length, 1, 'the abort is logged once at info')
+  t.same(
+    lines.filter((line) => line.level >= 40).map((line) => line.msg),
+    [],
+    'nothing is logged as a warning or an error: the interrupted statement is the abort, not a failure'
+  )
 })

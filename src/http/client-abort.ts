@@ -1,0 +1,48 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
+
+const kAttributed = Symbol('lifeguard.borrowerAttributedHandler')
+
+/**
+ * Links a request to the pool borrows made for it, so a client that hangs up stops costing the
+ * database: its borrows still waiting in the pool's queue are cancelled (never handed a
+ * connection, so aborted requests do not eat capacity under overload) and its statements
+ * running on lent connections are killed on the server (KILL QUERY; src/pool/pool-guard.ts,
+ * abandon). One-shot reads (executePooled) and request transactions alike; the transaction
+ * scope additionally rolls back (src/db/transaction-scope.ts).
+ *
+ * The link is the request itself, set as the guard's currentBorrower during the synchronous
+ * run of the handler of every route added after this plugin, as the Server-Timing plugin does
+ * for timing and for the same reason (no AsyncLocalStorage: on Node 20 its promise hooks cost
+ * every promise of every request). What this does not see: a borrow made after the handler's
+ * first await outside a request transaction (the built-in read routes borrow before theirs;
+ * a list's further statements, a count or an include, run after it).
+ * The abort itself is counted and logged by the metrics plugin (http_requests_aborted_total).
+ */
+async function clientAbort(app: FastifyInstance) {
+  const guard = app.poolGuard
+
+  app.addHook('onRoute', (route) => {
+    // The HEAD route Fastify derives from a GET arrives here already wrapped.
+    if (kAttributed in route.handler) return
+    const handler = route.handler as RouteHandlerMethod
+    const attributed = function borrowForRequest(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      const outer = guard.currentBorrower
+      guard.currentBorrower = request
+      try {
+        return handler.call(this, request, reply)
+      } finally {
+        guard.currentBorrower = outer
+      }
+    }
+    // The inner handler's own marks (the transaction scope's, Server-Timing's) stay visible on the outer one.
+    route.handler = Object.assign(attributed, handler, { [kAttributed]: true as const })
+  })
+
+  // Only a request whose client closed before the response was complete (Fastify checks req.aborted).
+  app.addHook('onRequestAbort', async (request) => {
+    guard.abandon(request)
+  })
+}
+
+export default fp(clientAbort, { name: 'lifeguard-client-abort', fastify: '5.x', dependencies: ['lifeguard-db'] })

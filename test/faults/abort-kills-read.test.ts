@@ -1,0 +1,102 @@
+import t from 'tap'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { adminConnection, buildTestApp } from '../helper'
+import { executePooled, poolOf } from '../../src/db/pooled-query'
+import { appWithLog } from '../http/log-capture'
+import { assertPoolSettled, sleep } from './fault-support'
+
+// Issue 8 item 2, for reads outside a transaction: a client that hangs up while its GET's
+// statement runs on a borrowed pool connection gets that statement killed on the server, the
+// connection goes back to the pool healthy, and the abort is counted as a transaction's is.
+
+type Admin = Awaited<ReturnType<typeof adminConnection>>
+
+/** Sends a GET on a real socket (inject cannot hang up) and gives the caller the hang-up. */
+function getThenHangUp(app: FastifyInstance, path: string): http.ClientRequest {
+  const { port } = app.server.address() as AddressInfo
+  const req = http.request({ host: '127.0.0.1', port, path, method: 'GET' })
+  req.on('error', () => {}) // the hang-up we cause
+  req.end()
+  return req
+}
+
+/** Statements of the app's database whose text matches `like`, other than our own look-up. */
+async function statementsLike(admin: Admin, database: string, like: string): Promise<number> {
+  const [rows] = (await admin.query(
+    "SELECT id FROM information_schema.processlist WHERE db = ? AND command IN ('Query', 'Execute') AND info LIKE ? AND info NOT LIKE '%processlist%'",
+    [database, like]
+  )) as any
+  return rows.length
+}
+
+/** Waits until the statement runs, hangs up, and measures how long the server still runs it. */
+async function hangUpWhileRunning(t: { equal: Function; ok: Function }, req: http.ClientRequest, running: () => Promise<number>): Promise<void> {
+  const seenBy = Date.now() + 5_000
+  while ((await running()) === 0 && Date.now() < seenBy) await sleep(10)
+  t.equal(await running(), 1, 'the statement is running on the server')
+  const abortedAt = Date.now()
+  req.destroy()
+  while ((await running()) > 0 && Date.now() - abortedAt < 3_000) await sleep(10)
+  const goneAfter = Date.now() - abortedAt
+  t.equal(await running(), 0, 'the statement is gone from the processlist')
+  t.ok(goneAfter < 1_000, `within 1 s of the abort (${goneAfter} ms)`)
+}
+
+async function metricsOf(app: FastifyInstance): Promise<string> {
+  return (await app.inject('/metrics')).body
+}
+
+t.test('client abort during a 5 s one-shot pool read: gone from the server within 1 s, connection reused, counted', async (t) => {
+  const { app, lines } = await appWithLog(t, { DB_POOL_SIZE: 2, LOG_LEVEL: 'info' })
+  const database = app.db.options.database as string
+  const pool = poolOf(app.db)
+  app.get('/test/slow-read', async () => {
+    await executePooled(pool, "SELECT SLEEP(5) AS slept, 'abort-kills-read' AS marker", [])
+    return { ok: true }
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const admin = await adminConnection()
+  t.teardown(() => admin.end())
+  const createdBefore = app.poolGuard.totals.created
+
+  const req = getThenHangUp(app, '/test/slow-read')
+  await hangUpWhileRunning(t, req, () => statementsLike(admin, database, '%abort-kills-read%'))
+
+  await assertPoolSettled(t, app)
+  t.equal(app.poolGuard.totals.destroyedByReason.size, 0, 'no connection was destroyed: the killed read left it usable')
+  t.ok(app.poolGuard.totals.created - createdBefore <= 1, 'the pool did not replace the connection')
+  const metrics = await metricsOf(app)
+  t.match(metrics, /http_requests_aborted_total\{method="GET",route="\/test\/slow-read"\} 1/, 'the abort is counted')
+  t.equal(app.poolGuard.totals.readRetries, 0, 'the killed read was not run again')
+  t.equal(lines.filter((line) => line.msg === 'client closed the request before its response').length, 1, 'the abort is logged once at info')
+  t.same(
+    lines.filter((line) => line.level >= 40).map((line) => line.msg),
+    [],
+    'nothing is logged as a warning or an error: the killed statement is the abort, not a failure'
+  )
+  const served = await app.inject('/authors')
+  t.equal(served.statusCode, 200, 'the pool still serves')
+})
+
+t.test('client abort of GET /books/:id waiting on a table lock: its statement is killed, the lock holder untouched', async (t) => {
+  const app = await buildTestApp(t, { DB_POOL_SIZE: 2 })
+  const database = app.db.options.database as string
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const admin = await adminConnection()
+  t.teardown(() => admin.end())
+  const locker = await adminConnection(database)
+  t.teardown(() => locker.end())
+  // The entity route's own statement, on the read path the API serves, blocks behind the lock.
+  await locker.query('LOCK TABLES books WRITE')
+
+  const req = getThenHangUp(app, '/books/1')
+  await hangUpWhileRunning(t, req, () => statementsLike(admin, database, 'SELECT%books%'))
+
+  await locker.query('UNLOCK TABLES')
+  await assertPoolSettled(t, app)
+  t.equal(app.poolGuard.totals.destroyedByReason.size, 0, 'no connection was destroyed')
+  t.match(await metricsOf(app), /http_requests_aborted_total\{method="GET",route="\/books\/:id"\} 1/, 'the abort is counted')
+  t.equal((await app.inject('/books/1')).statusCode, 404, 'the same route serves the next request')
+})
