@@ -9,7 +9,7 @@ import { setPath, type RowMapper } from './row-mapper'
 type Row = Record<string, unknown>
 
 /** Events TypeORM broadcasts around a write, by the write's kind. */
-export type WriteEvent = 'Insert' | 'Update' | 'Remove' | 'SoftRemove'
+export type WriteEvent = 'Insert' | 'Update' | 'Remove' | 'SoftRemove' | 'Recover'
 
 /**
  * Whether TypeORM would run code of the application around this entity's reads and writes:
@@ -81,7 +81,7 @@ export class EntityEvents {
     const given = new Map(values.map((each) => [each.field.metadata, each]))
     const before = new Map(columns.map((column) => [column.metadata, column.metadata.getEntityValue(entity)]))
     await broadcast(runner, `Before${event}`, this.metadata, entity, databaseEntity)
-    if (event === 'Remove' || event === 'SoftRemove') return values
+    if (event === 'Remove' || event === 'SoftRemove' || event === 'Recover') return values
     const written: FieldValue[] = []
     for (const column of columns) {
       const after = column.metadata.getEntityValue(entity)

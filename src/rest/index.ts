@@ -10,6 +10,7 @@ import { getRestResource } from './resource'
 import { registerWriteRoutes } from './write-routes'
 import { registerCreateRoute } from './create-route'
 import { registerFilterWrites } from './filter-writes'
+import { registerRestoreRoute } from './restore-route'
 import { registerNestedRoutes } from './nested-routes'
 import { ListReader } from './list/list-reader'
 
@@ -44,6 +45,7 @@ export default async function restRoutes(app: FastifyInstance, { entities, bulkM
       registerReadRoutes(app, model, reader, lists)
       registerWriteRoutes(app, model, reader, events)
       registerFilterWrites(app, model, reader, lists, events, { bulkMax })
+      registerRestoreRoute(app, model, reader, events)
       return [model, { reader, lists, writes: registerCreateRoute(app, model, reader, events, { bulkMax }) }] as const
     })
   )

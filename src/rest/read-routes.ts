@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError } from '../http/errors'
 import { parseId } from './ids'
 import type { ListReader } from './list/list-reader'
-import { embedsAny, parseFields } from './list/parse'
+import { needsListRead, parseFields } from './list/parse'
 import { nextPageUrl } from './list/map'
 import { listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
 import { noneMatchHits } from './preconditions'
@@ -50,7 +50,7 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
       async function getOne(request: IdRequest, reply: FastifyReply) {
         const id = parseId(model, request.params.id)
         const grant = request.grant ?? everything
-        if (embedsAny(lists.grammar, request.query)) return getWithEmbeds(request, reply, id, grant)
+        if (needsListRead(lists.grammar, request.query)) return getWithEmbeds(request, reply, id, grant)
         let fields: readonly RestField[] | undefined
         if (request.query.fields !== undefined) {
           fields = parseFields(request.query.fields, model.readable)

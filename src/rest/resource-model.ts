@@ -55,6 +55,8 @@ export interface ResourceModel {
   /** The discriminator column and the value this entity's rows carry (single-table inheritance). */
   discriminator?: { field: RestField; value: string }
   scope: RowScope
+  /** The scope without the soft-delete condition: deleted rows too (`withDeleted=true`, restore). The scope itself without a delete-date column. */
+  scopeWithDeleted: RowScope
   readable: RestField[]
   /** Fields a POST may set (writable and insertable). */
   creatable: RestField[]
@@ -160,6 +162,7 @@ export function buildResourceModel(metadata: EntityMetadata): ResourceModel {
     deleteDate,
     discriminator,
     scope: scopeOf(deleteDate, discriminator, metadata),
+    scopeWithDeleted: scopeOf(undefined, discriminator, metadata),
     readable,
     creatable: writable.filter((field) => field.metadata.isInsert),
     updatable: writable.filter((field) => field.metadata.isUpdate),

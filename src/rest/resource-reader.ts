@@ -96,6 +96,16 @@ export class ResourceReader {
     return rows[0]
   }
 
+  /** `lockRawById` for a soft-deleted row (a restore's, for its entity events); undefined when it is not deleted. */
+  async lockDeletedRawById(id: unknown, access: RowAccess, owner?: OwnerScope): Promise<Row | undefined> {
+    const { model } = this
+    const scope = model.scopeWithDeleted
+    const where = [scope.sql, ownerCondition(model, owner !== undefined), `${model.primary.sqlColumn} = ?`, `${model.deleteDate!.sqlColumn} IS NOT NULL`]
+    const sql = `SELECT ${this.selection().columns} FROM ${model.sqlTable} WHERE ${where.filter(Boolean).join(' AND ')} FOR UPDATE`
+    const rows = await access.run<Row>(sql, [...scope.values, ...(owner ? [owner.subject] : []), id])
+    return rows[0]
+  }
+
   /** Bind values of a by-key SELECT: the scope's, the owner's subject when owned, the key. */
   private keyValues(id: unknown, owner: OwnerScope | undefined): unknown[] {
     return owner ? [...this.model.scope.values, owner.subject, id] : [...this.model.scope.values, id]

@@ -117,6 +117,20 @@ export class WriteStatements {
     return { statement, values: this.keyValues(ids, versions, owner) }
   }
 
+  /** Clears a soft delete's stamp (and bumps the version, stamps the update date: TypeORM's recover), by key, under the owner rule. */
+  restore(id: unknown, owner?: OwnerScope): BoundStatement {
+    const { model } = this
+    const deleteDate = model.deleteDate!
+    const statement = cached(this.deletes, `restore|${owner ? 'owned' : ''}`, () => {
+      const stamps = [`${deleteDate.sqlColumn} = NULL`]
+      if (model.version) stamps.push(`${model.version.sqlColumn} = ${model.version.sqlColumn} + 1`)
+      if (model.updateDate) stamps.push(`${model.updateDate.sqlColumn} = ${now(model.updateDate)}`)
+      const where = [model.scopeWithDeleted.sql, ownerCondition(model, owner !== undefined), `${model.primary.sqlColumn} = ?`, `${deleteDate.sqlColumn} IS NOT NULL`]
+      return `UPDATE ${model.sqlTable} SET ${stamps.join(', ')} WHERE ${where.filter(Boolean).join(' AND ')}`
+    })
+    return { statement, values: [...model.scopeWithDeleted.values, ...(owner ? [owner.subject] : []), id] }
+  }
+
   private insertSql(values: FieldValue[], rows: number): Statement {
     const { model } = this
     const columns = values.map((each) => each.field.sqlColumn)

@@ -51,7 +51,7 @@ t.test('start-up creates a missing database, migrates it, serves, and stops on S
   const [migrations] = await admin.query('SELECT name FROM migrations')
   await admin.end()
   const names = (tables as Array<Record<string, string>>).map((row) => Object.values(row)[0])
-  t.match(names.sort(), ['authors', 'books', 'migrations', 'orders'])
+  t.match(names.sort(), ['authors', 'books', 'lifeguard_idempotency_keys', 'migrations', 'orders'])
   t.match(migrations, [{ name: /^DomainSchema\d+$/ }])
   t.match(child.output.stdout, /"msg":"applied pending migrations"/)
   t.ok(

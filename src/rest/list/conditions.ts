@@ -1,6 +1,6 @@
 import { quoteIdentifier } from '../naming'
 import type { RestRelation } from '../relations'
-import type { ResourceModel, RestField } from '../resource-model'
+import type { ResourceModel, RestField, RowScope } from '../resource-model'
 import { conditionsOf, type Condition, type ListRequest } from './parse'
 import { LITERAL_ESCAPE } from './filter-values'
 import { relevanceOf } from './search'
@@ -72,7 +72,7 @@ export function whereSqlOf(model: ResourceModel, request: ListRequest, owned: (r
     // NOT (...) keeps SQL's NULL semantics: NOT of unknown is unknown.
     return condition.negated ? `NOT (${sql})` : sql
   }
-  const conditions = [model.scope.sql, ...request.where.map(sqlOf)]
+  const conditions = [rowScopeOf(model, request).sql, ...request.where.map(sqlOf)]
   if (request.groups.length > 0) conditions.push(`(${request.groups.map((group) => `(${group.map(sqlOf).join(' AND ')})`).join(' OR ')})`)
   if (request.search !== undefined) conditions.push(relevanceOf(model))
   return conditions.filter(Boolean).join(' AND ')
@@ -116,9 +116,14 @@ export function placeholderOf(field: RestField): string {
   return field.codec.placeholder ?? '?'
 }
 
+/** The rows a request may see of its own entity: the scope, or with `withDeleted=true` the scope without the soft-delete condition. */
+function rowScopeOf(model: ResourceModel, request: ListRequest): RowScope {
+  return request.withDeleted ? model.scopeWithDeleted : model.scope
+}
+
 /** Bind values of the entity's row scope and the filters, in the order their `?` appear in `whereSqlOf`'s SQL. */
 export function filterValues(model: ResourceModel, request: ListRequest): unknown[] {
-  const values: unknown[] = [...model.scope.values]
+  const values: unknown[] = [...rowScopeOf(model, request).values]
   for (const filter of conditionsOf(request)) {
     if (filter.relation?.kind === 'to-many') values.push(...visibleValues(request, filter.relation))
     if (filter.op === 'isNull') continue

@@ -62,7 +62,7 @@ export interface ListGrammar {
 }
 
 /** The families GET /:id takes: what of the row, and what to embed with it. */
-const ONE_ROW_FAMILIES = new Set(['fields', 'include', 'limit.<relation>', 'orderby.<relation>'])
+const ONE_ROW_FAMILIES = new Set(['fields', 'include', 'limit.<relation>', 'orderby.<relation>', 'withDeleted'])
 
 /** The families that select rows (and nothing about how they are shown): a bulk PATCH's or DELETE's. */
 const FILTER_FAMILIES = new Set(['where', 'where.not', 'where.or', 'where.<relation>', 'search'])

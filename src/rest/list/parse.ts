@@ -51,6 +51,8 @@ export interface ListRequest {
   embeds: Embed[]
   /** `search=`: the words of a full-text search (natural language mode). */
   search?: string
+  /** `withDeleted=true`: soft-deleted rows too. */
+  withDeleted?: boolean
   /** Also read the version column (under the key the ETag is taken from): GET /:id with embeds. */
   version?: boolean
   /**
@@ -147,6 +149,7 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
   request.groups = [...groups.keys()].sort().map((label) => canonical(groups.get(label)!))
   if (named !== undefined) request.fields = parseFieldNames(named.own, readable)
   if (typeof query.search === 'string') request.search = searchText(query.search)
+  if (query.withDeleted === true) request.withDeleted = true
   if (request.search === undefined && request.sort.some((term) => term.field === RELEVANCE)) {
     invalid('querystring.orderby.relevance', 'sorts by the relevance to search=: add search=<words>')
   }
@@ -158,9 +161,9 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
   return request
 }
 
-/** Whether a GET /:id query embeds anything (`include=`, or `fields=` naming a relation's field), so it needs the list's SQL. */
-export function embedsAny(grammar: ListGrammar, query: { include?: unknown; fields?: unknown }): boolean {
-  if (query.include !== undefined) return true
+/** Whether a GET /:id query needs the list's SQL: it embeds (`include=`, or `fields=` naming a relation's field), or reads deleted rows. */
+export function needsListRead(grammar: ListGrammar, query: { include?: unknown; fields?: unknown; withDeleted?: unknown }): boolean {
+  if (query.include !== undefined || query.withDeleted === true) return true
   return typeof query.fields === 'string' && query.fields.split(',').some((name) => grammar.relations.has(name.split('.')[0]) && name.includes('.'))
 }
 

@@ -69,6 +69,7 @@ function shapeOf(request: ListRequest): string {
   for (const term of request.sort) shape += `${nameOf(term)}${term.descending ? '-' : '+'};`
   if (request.version) shape += '|v'
   if (request.search !== undefined) shape += '|search'
+  if (request.withDeleted) shape += '|deleted'
   for (const embed of request.embeds) {
     shape += `|${embed.relation.name}:${embed.fields ? embed.fields.map((field) => field.name).join(',') : '*'}>${embed.children.map((child) => child.relation.name).join(',')}`
   }

@@ -77,6 +77,9 @@ export function pageKeySchemas(model: ResourceModel): Record<string, JsonSchema>
     offset: offsetSchema(0),
     fields: fieldsParameter(model),
     totalCount: { type: 'boolean', description: 'true sets X-Total-Count to the number of matching rows' },
+    ...(model.deleteDate && {
+      withDeleted: { type: 'boolean', description: `true includes soft-deleted rows (${model.deleteDate.name} set), for callers whose roles may delete them` }
+    }),
     cursor: {
       type: 'string',
       maxLength: MAX_CURSOR_LENGTH,
