@@ -86,13 +86,22 @@ function messageOf(error: DriverErrorShape): string {
   return error.sqlMessage ?? (error as { message?: string }).message ?? ''
 }
 
-function duplicateDetail(error: DriverErrorShape, names: SchemaNames | undefined): string {
+/** The unique key a duplicate-key error (1062) names, and its table when the message or the statement says. */
+export function duplicateKeyOf(err: unknown): { key: string; table?: string } | undefined {
+  const error = err as DriverErrorShape | null
+  if (error?.errno !== 1062) return undefined
   // Greedy up to the last "for key": the value before it may itself contain quotes.
   const key = /for key '([^']+)'\s*$/.exec(messageOf(error))?.[1]
-  if (!key) return 'a row with the same unique value already exists'
+  if (!key) return undefined
   // MySQL 8 says 'books.UQ_books_isbn', MariaDB just 'UQ_books_isbn'.
   const dot = key.indexOf('.')
-  const [table, keyName] = dot > 0 ? [key.slice(0, dot), key.slice(dot + 1)] : [tableOfStatement(error.sql), key]
+  return dot > 0 ? { table: key.slice(0, dot), key: key.slice(dot + 1) } : { table: tableOfStatement(error.sql), key }
+}
+
+function duplicateDetail(error: DriverErrorShape, names: SchemaNames | undefined): string {
+  const named = duplicateKeyOf(error)
+  if (!named) return 'a row with the same unique value already exists'
+  const { table, key: keyName } = named
   const resolved = names?.uniqueKey(keyName, table) ?? names?.uniqueKey(keyName)
   if (resolved) return `another ${resolved.entity} already has this ${resolved.properties.join(' and ')}`
   if (keyName === 'PRIMARY') return 'another row already has this primary key'

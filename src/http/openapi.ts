@@ -110,10 +110,16 @@ function withQueryFamilies(schema: JsonObject): JsonObject {
  */
 function withBulkAnswers(schema: JsonObject): JsonObject {
   const many = (schema.body?.oneOf as JsonObject[] | undefined)?.some((branch) => branch.type === 'array')
-  const created = schema.response?.[201] as JsonObject | undefined
-  if (!many || typeof created?.$ref !== 'string') return schema
-  const { $ref, ...rest } = created
-  return { ...schema, response: { ...schema.response, 201: { ...rest, oneOf: [{ $ref }, { type: 'array', items: { $ref } }] } } }
+  if (!many) return schema
+  const response = { ...schema.response }
+  // 201 created; 200 when an upsert (Prefer: resolution=merge-duplicates) updated rows.
+  for (const status of [200, 201]) {
+    const answer = response[status] as JsonObject | undefined
+    if (typeof answer?.$ref !== 'string') continue
+    const { $ref, ...rest } = answer
+    response[status] = { ...rest, oneOf: [{ $ref }, { type: 'array', items: { $ref } }] }
+  }
+  return { ...schema, response }
 }
 
 /**

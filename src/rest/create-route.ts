@@ -1,17 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
-import { NotFoundError } from '../http/errors'
+import { NotFoundError, ValidationFailedError } from '../http/errors'
+import { AccessDeniedError } from '../auth/errors'
 import { bodyValues, type FieldValue } from './body-values'
 import type { EntityEvents } from './entity-events'
 import { NO_QUERY_SCHEMA, schemaIds } from './json-schemas'
-import type { ResourceModel } from './resource-model'
+import type { ResourceModel, RestField } from './resource-model'
 import type { ResourceReader } from './resource-reader'
 import { poolAccess, transactionAccess, type RowAccess } from './row-source'
 import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { WriteStatements } from './write-sql'
-import { fullGrant, refuseForbiddenWrites, stampOwner, type Grant } from './access'
+import { fullGrant, grantFor, refuseForbiddenWrites, stampOwner, type Grant } from './access'
 import { routeAccess } from './route-access'
-import { PREFER_HEADER, prefersMinimal, sendMinimal } from './prefer'
+import { PREFER_HEADER, preferencesOf, prefersMinimal, sendMinimal } from './prefer'
+import { Upserter, type Upserted } from './upsert'
 
 type Body = Record<string, unknown>
 type Row = Record<string, unknown>
@@ -84,12 +86,58 @@ export function registerCreateRoute(app: FastifyInstance, model: ResourceModel, 
     return stored
   }
 
+  const upserter = new Upserter(model, statements)
+
+  /**
+   * The grant a merge-duplicates POST updates under: it changes existing rows, so it needs
+   * the update rights too — not under an owner rule (another caller's row must not be found by
+   * its unique key) and not on an entity with listeners (an upsert has no one event order).
+   */
+  const mergeGrant = (request: CreateRequest): Grant => {
+    if (!model.operations.has('update') || events) {
+      const why = events ? 'has entity listeners or subscribers' : 'does not expose update'
+      throw new ValidationFailedError(`headers.prefer resolution=merge-duplicates: ${model.name} ${why}`, [
+        { path: 'headers.prefer', message: `resolution=merge-duplicates is not available: ${model.name} ${why}` }
+      ])
+    }
+    if (!request.caller) return everything
+    const grant = grantFor(model, request.caller, 'update')
+    if (grant.owner) throw new AccessDeniedError(`resolution=merge-duplicates is not available to callers ${model.name}'s owner rule restricts`)
+    return grant
+  }
+
+  /** POST with `Prefer: resolution=merge-duplicates` (upsert.ts): each row created, or the row its unique key names updated. */
+  const merge = async (request: CreateRequest, reply: FastifyReply, rows: FieldValue[][], single: boolean) => {
+    const grant = mergeGrant(request)
+    for (const values of rows) refuseForbiddenWrites(model, grant, values.filter((each) => model.updatable.includes(each.field as RestField)))
+    const access = await transactionAccess(request, events)
+    const outcomes: Upserted[] = []
+    for (const values of rows) outcomes.push(await upserter.upsert(access, values))
+    const fields = grant.readable === model.readable ? undefined : grant.readable
+    const stored: Row[] = []
+    for (const { key } of outcomes) stored.push((await reader.findById(key, fields, access))!)
+    reply.header('preference-applied', 'resolution=merge-duplicates')
+    const status = outcomes.every((outcome) => outcome.created) ? 201 : 200
+    if (!single) {
+      reply.header('x-created-rows', outcomes.flatMap((outcome, index) => (outcome.created ? [index] : [])).join(','))
+      if (prefersMinimal(request)) return sendMinimal(reply, status === 201 ? 201 : 204)
+      return reply.code(status).type('application/json; charset=utf-8').send(reply.serializeInput(stored as unknown as Record<string, unknown>, manyRows))
+    }
+    const [row] = stored
+    const etag = reader.etagOf(row)
+    if (etag !== undefined) reply.header('etag', etag)
+    if (status === 201) reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
+    if (prefersMinimal(request)) return sendMinimal(reply, status === 201 ? 201 : 204)
+    return reply.code(status).send(row)
+  }
+
   /** POST's work, shared with the nested POST (`/authors/:id/books`, src/rest/nested-routes.ts), which sends one row. */
   const create = async (request: CreateRequest, reply: FastifyReply) => {
     const grant = request.grant ?? everything
     const single = !Array.isArray(request.body)
     const bodies = single ? [request.body as Body] : (request.body as Body[])
     const rows = valuesOf(bodies, grant, single)
+    if (preferencesOf(request.headers.prefer).get('resolution') === 'merge-duplicates') return merge(request, reply, rows, single)
     // An Idempotency-Key's record is written in the request transaction (src/idempotency/), so the row must be too.
     const pooledInsert = single && insertReturnsRow && !events && request.headers['idempotency-key'] === undefined
     const access = pooledInsert ? pooled : await transactionAccess(request, events)
@@ -130,6 +178,8 @@ export function registerCreateRoute(app: FastifyInstance, model: ResourceModel, 
           body: { oneOf: [{ $ref: `${ids.create}#` }, { type: 'array', minItems: 1, maxItems: bulkMax, items: { $ref: `${ids.create}#` } }] },
           response: {
             // An array body is answered with the array of rows (documented by src/http/openapi.ts, serialised above).
+            // An upsert (Prefer: resolution=merge-duplicates) that updated a row, or any of an array's.
+            200: { ...entityRef, description: 'Prefer: resolution=merge-duplicates: the row updated, or for an array body the rows in the order sent when any was updated (X-Created-Rows lists the created ones)' },
             201: {
               ...entityRef,
               description: 'created: the row, or for an array body the rows in the order sent; no body with Prefer: return=minimal',

@@ -67,6 +67,8 @@ export interface ResourceModel {
   operations: Set<RestOperation>
   /** Writes without If-Match are refused (428). */
   requireIfMatch: boolean
+  /** PUT creates a missing id (`upsert: true`). */
+  upsert: boolean
   /** Who may do what (enforced with AUTH_MODE=jwt): src/rest/access-rules.ts, access.ts. */
   access: AccessRules
   /** Relations `include=` may embed, by name; linked once every exposed entity has its model (src/rest/relations.ts). */
@@ -145,6 +147,9 @@ export function buildResourceModel(metadata: EntityMetadata): ResourceModel {
   if (declaration.requireIfMatch && !metadata.versionColumn) {
     throw new Error(`${entity.name}: requireIfMatch needs a @VersionColumn (If-Match compares the row's version)`)
   }
+  if (declaration.upsert && declaration.operations && !declaration.operations.includes('replace')) {
+    throw new Error(`${entity.name}: upsert makes PUT create a missing id, and PUT (the replace operation) is not exposed`)
+  }
   const optional = (column: ColumnMetadata | undefined) => (column ? fieldOf(column) : undefined)
   const deleteDate = optional(metadata.deleteDateColumn)
   const discriminator = discriminatorOf(metadata, optional(metadata.discriminatorColumn))
@@ -170,6 +175,7 @@ export function buildResourceModel(metadata: EntityMetadata): ResourceModel {
     sortable,
     operations: operationsOf(entity.name, declaration),
     requireIfMatch: declaration.requireIfMatch === true,
+    upsert: declaration.upsert === true,
     access: compileAccessRules({ entityName: entity.name, rules: declaration.rules, fieldsNamed, readable, writable, primary: fieldOf(primaryColumn) }),
     includable: new Map(),
     includePaths: new Set(),

@@ -35,6 +35,12 @@ export interface RestResourceOptions<T> {
    */
   requireIfMatch?: boolean
   /**
+   * PUT on an id that does not exist creates the row with that id (201) instead of a 404: for
+   * clients that choose keys. Needs the replace operation. (POST with `Prefer:
+   * resolution=merge-duplicates` upserts on a unique key whatever this says.)
+   */
+  upsert?: boolean
+  /**
    * Who may do what, enforced with AUTH_MODE=jwt (with AUTH_MODE=off nobody is authenticated
    * and nothing is enforced). docs/security.md explains each rule.
    */

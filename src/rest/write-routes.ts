@@ -10,7 +10,8 @@ import type { ResourceReader } from './resource-reader'
 import { poolAccess, transactionAccess, type RowAccess } from './row-source'
 import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { MAX_IF_MATCH_TAGS, WriteStatements } from './write-sql'
-import { fullGrant, refuseForbiddenWrites, stampOwner, type OwnerScope } from './access'
+import { fullGrant, grantFor, refuseForbiddenWrites, stampOwner, type OwnerScope } from './access'
+import { duplicateKeyOf } from '../http/database-errors'
 import { routeAccess } from './route-access'
 import { PREFER_HEADER, prefersMinimal, sendMinimal } from './prefer'
 
@@ -116,7 +117,10 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     if (loaded) values = await events!.before('Update', access.runner!, loaded.entity, loaded.databaseEntity, values)
     const { statement, values: bound } = statements.update(values, id, versions, owner)
     const result = (await access.run(statement, bound)) as unknown as WriteResult
-    if (result.affectedRows === 0) await explainNothingWritten(reply, id, access, owner)
+    if (result.affectedRows === 0) {
+      if (createsMissing(request, owner)) return createAt(request, reply, id, access, () => access.run(statement, bound))
+      await explainNothingWritten(reply, id, access, owner)
+    }
     if (loaded) await events!.after('Update', access.runner!, loaded.entity, loaded.databaseEntity)
     const row = await reader.findById(id, grant.readable === model.readable ? undefined : grant.readable, access)
     if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
@@ -125,6 +129,34 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     if (etag !== undefined) reply.header('etag', etag)
     return sendMinimal(reply, 204)
   }
+  /**
+   * `upsert: true`: a PUT without If-Match on an id that does not exist creates the row with
+   * that id. Not under an owner rule (a missing row and another caller's look alike, and must
+   * stay so) nor with entity events (the Insert events would need the create path's order).
+   */
+  const createsMissing = (request: WriteRequest, owner: OwnerScope | undefined) =>
+    model.upsert && request.method === 'PUT' && request.headers['if-match'] === undefined && owner === undefined && events === undefined
+
+  const createAt = async (request: WriteRequest, reply: FastifyReply, id: unknown, access: RowAccess, updateAgain: () => Promise<unknown>) => {
+    // Creating needs the create rights as well as the update rights the route checked.
+    const grant = request.caller ? grantFor(model, request.caller, 'create') : everything
+    const values = bodyValues(request.body, model.creatable)
+    refuseForbiddenWrites(model, grant, values)
+    const insert = statements.insert([...values, { field: model.primary, value: id }])
+    let created = true
+    try {
+      await access.run(insert.statement, insert.values)
+    } catch (err) {
+      // Another PUT created it first (both found it missing): this one replaces it, as if it had come second.
+      if (duplicateKeyOf(err)?.key !== 'PRIMARY' || ((await updateAgain()) as WriteResult).affectedRows === 0) throw err
+      created = false
+    }
+    const row = await reader.findById(id, grant.readable === model.readable ? undefined : grant.readable, access)
+    if (row === undefined) throw new NotFoundError(`the new ${model.name} could not be read back`)
+    if (created) reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
+    return sendRow(reply, row, created ? 201 : 200)
+  }
+
   const updateRules = routeAccess(app, model, 'update')
   const updateResponses = {
     200: { ...entityRef, description: `the ${model.name} as this request wrote it`, ...(versioned && { headers: etagHeader }) },
@@ -152,7 +184,10 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
         querystring: NO_QUERY_SCHEMA,
         headers: { type: 'object', properties: { ...(versioned ? (conditionalHeaders('if-match').properties as object) : {}), prefer: PREFER_HEADER } },
         body: { $ref: `${route.body}#` },
-        response: updateResponses
+        response:
+          route.operation === 'replace' && model.upsert
+            ? { ...updateResponses, 201: { ...entityRef, description: `created: no ${model.name} had this id (upsert)`, headers: { location: RESPONSE_HEADERS.location, ...etagHeader } } }
+            : updateResponses
       },
       handler: update
     })

@@ -29,6 +29,7 @@ export interface BoundStatement {
  */
 export class WriteStatements {
   private readonly inserts = new Map<string, Statement>()
+  private readonly upserts = new Map<string, Statement>()
   private readonly updates = new Map<string, Statement>()
   private readonly deletes = new Map<string, Statement>()
 
@@ -117,6 +118,31 @@ export class WriteStatements {
     return { statement, values: this.keyValues(ids, versions, owner) }
   }
 
+  /**
+   * `INSERT … ON DUPLICATE KEY UPDATE` of one row (POST with `Prefer:
+   * resolution=merge-duplicates`, upsert.ts): when a unique key already holds its values, that
+   * row gets the body's updatable values, a bumped version, a fresh update date and, under a
+   * soft delete, its stamp cleared (an upsert means "this row, live, with these values"). With
+   * an auto-increment key, `key = LAST_INSERT_ID(key)` makes the driver's insertId the updated
+   * row's key too. No RETURNING: the affected-row count is what tells created (1) from updated.
+   */
+  upsert(values: FieldValue[]): BoundStatement & { key: unknown } {
+    const { model } = this
+    const row = this.rowValues(values)
+    const statement = cached(this.upserts, shapeOf(values), () => {
+      const assignments = values
+        .filter((each) => model.updatable.includes(each.field as RestField))
+        .map((each) => `${each.field.sqlColumn} = VALUES(${each.field.sqlColumn})`)
+      if (model.version) assignments.push(`${model.version.sqlColumn} = ${model.version.sqlColumn} + 1`)
+      if (model.updateDate) assignments.push(`${model.updateDate.sqlColumn} = ${now(model.updateDate)}`)
+      if (model.deleteDate) assignments.push(`${model.deleteDate.sqlColumn} = NULL`)
+      const key = model.primary.sqlColumn
+      assignments.push(model.keyGeneration === 'increment' ? `${key} = LAST_INSERT_ID(${key})` : `${key} = ${key}`)
+      return this.insertSql(values, 1, ` ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`)
+    })
+    return { statement, values: row.values, key: row.key }
+  }
+
   /** Clears a soft delete's stamp (and bumps the version, stamps the update date: TypeORM's recover), by key, under the owner rule. */
   restore(id: unknown, owner?: OwnerScope): BoundStatement {
     const { model } = this
@@ -131,7 +157,8 @@ export class WriteStatements {
     return { statement, values: [...model.scopeWithDeleted.values, ...(owner ? [owner.subject] : []), id] }
   }
 
-  private insertSql(values: FieldValue[], rows: number): Statement {
+  /** `tail` follows the VALUES: RETURNING when the server answers an INSERT with its rows, or an upsert's clause. */
+  private insertSql(values: FieldValue[], rows: number, tail = this.returning ? ` RETURNING ${this.returning}` : ''): Statement {
     const { model } = this
     const columns = values.map((each) => each.field.sqlColumn)
     const placeholders = values.map(() => '?')
@@ -145,9 +172,8 @@ export class WriteStatements {
     fixed(model.version, '1')
     if (model.createDate) fixed(model.createDate, now(model.createDate))
     if (model.updateDate) fixed(model.updateDate, now(model.updateDate))
-    const returning = this.returning ? ` RETURNING ${this.returning}` : ''
     const tuple = `(${placeholders.join(', ')})`
-    return `INSERT INTO ${model.sqlTable} (${columns.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}${returning}`
+    return `INSERT INTO ${model.sqlTable} (${columns.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}${tail}`
   }
 
   /** The rows' keys (`keys` of them), their scope, their owner under an owner rule, and what If-Match demands of their version. */
