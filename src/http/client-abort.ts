@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import { scopeEveryHandler } from './handler-scope'
 
 const kAttributed = Symbol('lifeguard.borrowerAttributedHandler')
 
@@ -22,21 +23,15 @@ const kAttributed = Symbol('lifeguard.borrowerAttributedHandler')
 async function clientAbort(app: FastifyInstance) {
   const guard = app.poolGuard
 
-  app.addHook('onRoute', (route) => {
-    // The HEAD route Fastify derives from a GET arrives here already wrapped.
-    if (kAttributed in route.handler) return
-    const handler = route.handler as RouteHandlerMethod
-    const attributed = function borrowForRequest(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  scopeEveryHandler(app, kAttributed, {
+    enter(request) {
       const outer = guard.currentBorrower
       guard.currentBorrower = request
-      try {
-        return handler.call(this, request, reply)
-      } finally {
-        guard.currentBorrower = outer
-      }
+      return outer
+    },
+    exit(outer) {
+      guard.currentBorrower = outer
     }
-    // The inner handler's own marks (the transaction scope's, Server-Timing's) stay visible on the outer one.
-    route.handler = Object.assign(attributed, handler, { [kAttributed]: true as const })
   })
 
   // Only a request whose client closed before the response was complete (Fastify checks req.aborted).

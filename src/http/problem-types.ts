@@ -53,7 +53,7 @@ export const PROBLEM_TYPES = {
   // 429, 431, 499
   'too-many-requests': { status: 429, meaning: 'the caller spent its rate limit budget; Retry-After says when it is back' },
   'headers-too-large': { status: 431, meaning: 'the request headers are too large; the connection is closed' },
-  'client-closed-request': { status: 499, meaning: 'the client went away first; its transaction was rolled back' },
+  'client-closed-request': { status: 499, meaning: 'the client went away first; its transaction was rolled back, its running statement killed' },
   'client-error': { status: 400, meaning: 'any other 4xx; `status` is the one raised' },
   // 5xx: the detail never carries SQL, values, stacks or credentials
   internal: { status: 500, meaning: 'an unexpected error; it is logged, the client is told nothing more' },

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, RouteHandlerMethod } from 'fastify'
+import type { FastifyInstance, onSendHookHandler } from 'fastify'
+import { scopeEveryHandler } from './handler-scope'
 import { newBorrowTiming, type BorrowTiming } from '../pool/borrow-timing'
 
 declare module 'fastify' {
@@ -30,24 +31,23 @@ async function serverTiming(app: FastifyInstance, { enabled }: ServerTimingOptio
   if (!enabled) return
   const guard = app.poolGuard
 
-  app.addHook('onRoute', (route) => {
-    // The HEAD route Fastify derives from a GET arrives here already wrapped.
-    if (kTimed in route.handler) return
-    const handler = route.handler as RouteHandlerMethod
-    const timed = function timedHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      const timing = (request.borrowTiming = newBorrowTiming())
-      const outer = guard.timedBorrower
-      guard.timedBorrower = timing
-      try {
-        return handler.call(this, request, reply)
-      } finally {
+  scopeEveryHandler(
+    app,
+    kTimed,
+    {
+      enter(request) {
+        const outer = guard.timedBorrower
+        guard.timedBorrower = request.borrowTiming = newBorrowTiming()
+        return outer
+      },
+      exit(outer) {
         guard.timedBorrower = outer
       }
+    },
+    (route) => {
+      route.onSend = [...asArray(route.onSend), addServerTimingHeader]
     }
-    // The inner handler's own marks (the transaction scope's) stay visible on the outer one.
-    route.handler = Object.assign(timed, handler, { [kTimed]: true as const })
-    route.onSend = [...asArray(route.onSend), addServerTimingHeader]
-  })
+  )
 }
 
 /**

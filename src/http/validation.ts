@@ -18,7 +18,11 @@ type RouteSchema = { schema: Record<string, unknown>; method: string; url: strin
 type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null }
 
 // verbose: errors carry their schema, so a message can quote the schema's own hints (x-hints).
-const BASE_OPTIONS = { removeAdditional: false, useDefaults: true, allErrors: false, verbose: true }
+// code.optimize off: ajv's optimisation pass (name counting over the generated code) is
+// quadratic in it, and a list grammar generates a lot; with it off an app builds in 0.47 s
+// instead of 1.18 s (every test builds hundreds), and a list query validates as fast (measured
+// on Book's querystring: 300,000 validations in 9.4 s either way).
+const BASE_OPTIONS = { removeAdditional: false, useDefaults: true, allErrors: false, verbose: true, code: { optimize: false } }
 
 
 export function partAwareValidators(): NonNullable<ValidatorFactory> {

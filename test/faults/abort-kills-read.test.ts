@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { adminConnection, buildTestApp } from '../helper'
 import { executePooled, poolOf } from '../../src/db/pooled-query'
 import { appWithLog } from '../http/log-capture'
-import { assertPoolSettled, sleep } from './fault-support'
+import { assertPoolSettled, hangUpWhileRunning } from './fault-support'
 
 // Issue 8 item 2, for reads outside a transaction: a client that hangs up while its GET's
 // statement runs on a borrowed pool connection gets that statement killed on the server, the
@@ -29,19 +29,6 @@ async function statementsLike(admin: Admin, database: string, like: string): Pro
     [database, like]
   )) as any
   return rows.length
-}
-
-/** Waits until the statement runs, hangs up, and measures how long the server still runs it. */
-async function hangUpWhileRunning(t: { equal: Function; ok: Function }, req: http.ClientRequest, running: () => Promise<number>): Promise<void> {
-  const seenBy = Date.now() + 5_000
-  while ((await running()) === 0 && Date.now() < seenBy) await sleep(10)
-  t.equal(await running(), 1, 'the statement is running on the server')
-  const abortedAt = Date.now()
-  req.destroy()
-  while ((await running()) > 0 && Date.now() - abortedAt < 3_000) await sleep(10)
-  const goneAfter = Date.now() - abortedAt
-  t.equal(await running(), 0, 'the statement is gone from the processlist')
-  t.ok(goneAfter < 1_000, `within 1 s of the abort (${goneAfter} ms)`)
 }
 
 async function metricsOf(app: FastifyInstance): Promise<string> {

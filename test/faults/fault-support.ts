@@ -1,3 +1,4 @@
+import type { ClientRequest } from 'node:http'
 import 'reflect-metadata'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config'
@@ -40,3 +41,16 @@ export async function burst(app: FastifyInstance, url: string, count: number): P
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits until the statement runs, hangs up, and measures how long the server still runs it. */
+export async function hangUpWhileRunning(t: { equal: Function; ok: Function }, req: ClientRequest, running: () => Promise<number>): Promise<void> {
+  const seenBy = Date.now() + 5_000
+  while ((await running()) === 0 && Date.now() < seenBy) await sleep(10)
+  t.equal(await running(), 1, 'the statement is running on the server')
+  const abortedAt = Date.now()
+  req.destroy()
+  while ((await running()) > 0 && Date.now() - abortedAt < 3_000) await sleep(10)
+  const goneAfter = Date.now() - abortedAt
+  t.equal(await running(), 0, 'the statement is gone from the processlist')
+  t.ok(goneAfter < 1_000, `within 1 s of the abort (${goneAfter} ms)`)
+}
