@@ -14,6 +14,7 @@ import { driverErrorOf } from './driver-error'
 import { ClientClosedRequestError, RequestTransaction } from './request-transaction'
 import { joinRequestTransactions } from './join-request-transaction'
 import type { Statement } from './pooled-query'
+import { hookList } from '../route-hooks'
 
 /**
  * The request-scoped transaction a route opts into with `config: { transactional: true }`:
@@ -92,8 +93,8 @@ async function transactionScope(app: FastifyInstance) {
     // The HEAD route Fastify derives from a GET arrives here already wrapped.
     if (retries === undefined || kWrapped in route.handler) return
     route.handler = transactionalHandler(route.handler as RouteHandlerMethod, retries)
-    route.onSend = [...asArray(route.onSend), settleBeforeSend]
-    route.onResponse = [...asArray(route.onResponse), releaseLeftovers]
+    route.onSend = [...hookList(route.onSend), settleBeforeSend]
+    route.onResponse = [...hookList(route.onResponse), releaseLeftovers]
   })
 }
 
@@ -214,11 +215,6 @@ async function requestTransaction<T>(this: FastifyRequest, work: (manager: Entit
   } finally {
     scoped[kTransaction] = null
   }
-}
-
-function asArray<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined) return []
-  return Array.isArray(value) ? value : [value]
 }
 
 export default fp(transactionScope, {

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, onSendHookHandler } from 'fastify'
 import { scopeEveryHandler } from './handler-scope'
+import { hookList } from '../route-hooks'
 import { newBorrowTiming, type BorrowTiming } from '../pool/borrow-timing'
 
 declare module 'fastify' {
@@ -45,7 +46,7 @@ async function serverTiming(app: FastifyInstance, { enabled }: ServerTimingOptio
       }
     },
     (route) => {
-      route.onSend = [...asArray(route.onSend), addServerTimingHeader]
+      route.onSend = [...hookList(route.onSend), addServerTimingHeader]
     }
   )
 }
@@ -64,11 +65,6 @@ const addServerTimingHeader: onSendHookHandler = function addServerTimingHeader(
 /** The header's value in W3C Server Timing syntax: durations in milliseconds, two decimals. */
 export function serverTimingValue(timing: BorrowTiming): string {
   return `pool;dur=${timing.poolWaitMs.toFixed(2)}, db;dur=${timing.statementMs.toFixed(2)}`
-}
-
-function asArray<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined) return []
-  return Array.isArray(value) ? value : [value]
 }
 
 export default fp(serverTiming, { name: 'lifeguard-server-timing', fastify: '5.x', dependencies: ['lifeguard-db'] })

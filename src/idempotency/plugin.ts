@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, RouteHandlerMethod } from 'fastify'
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, ValidationFailedError } from '../http/errors'
+import { hookList } from '../route-hooks'
 import { fingerprintOf, IdempotencyStore, scopeOf, type KeyRef, type StoredAnswer } from './idempotency-store'
 
 export interface IdempotencyOptions {
@@ -49,7 +50,7 @@ async function idempotency(app: FastifyInstance, { ttlMs }: IdempotencyOptions) 
     if (!route.config?.transactional || !methods.some((method) => method === 'POST' || method === 'PATCH')) return
     route.handler = keyedHandler(route.handler as RouteHandlerMethod, store)
     // First: the scope appends its commit to the same list afterwards.
-    route.onSend = [storeAnswer(store), ...(route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend])]
+    route.onSend = [storeAnswer(store), ...hookList(route.onSend)]
     if (route.schema) {
       const headers = (route.schema.headers ?? { type: 'object', properties: {} }) as { properties?: Record<string, unknown> }
       route.schema = { ...route.schema, headers: { ...headers, properties: { ...headers.properties, [HEADER]: KEY_SCHEMA } } }
