@@ -12,7 +12,8 @@ import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { WriteStatements } from './write-sql'
 import { fullGrant, grantFor, refuseForbiddenWrites, stampOwner, type Grant } from './access'
 import { routeAccess } from './route-access'
-import { PREFER_HEADER, preferencesOf, prefersMinimal, sendMinimal } from './prefer'
+import { PREFER_HEADER, preferencesOf } from './prefer'
+import { answerRow, answerRows } from './row-answers'
 import { Upserter, type Upserted } from './upsert'
 
 type Body = Record<string, unknown>
@@ -118,17 +119,9 @@ export function registerCreateRoute(app: FastifyInstance, model: ResourceModel, 
     for (const { key } of outcomes) stored.push((await reader.findById(key, fields, access))!)
     reply.header('preference-applied', 'resolution=merge-duplicates')
     const status = outcomes.every((outcome) => outcome.created) ? 201 : 200
-    if (!single) {
-      reply.header('x-created-rows', outcomes.flatMap((outcome, index) => (outcome.created ? [index] : [])).join(','))
-      if (prefersMinimal(request)) return sendMinimal(reply, status === 201 ? 201 : 204)
-      return reply.code(status).type('application/json; charset=utf-8').send(reply.serializeInput(stored as unknown as Record<string, unknown>, manyRows))
-    }
-    const [row] = stored
-    const etag = reader.etagOf(row)
-    if (etag !== undefined) reply.header('etag', etag)
-    if (status === 201) reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
-    if (prefersMinimal(request)) return sendMinimal(reply, status === 201 ? 201 : 204)
-    return reply.code(status).send(row)
+    if (single) return answerRow(request, reply, reader, model, stored[0], status)
+    reply.header('x-created-rows', outcomes.flatMap((outcome, index) => (outcome.created ? [index] : [])).join(','))
+    return answerRows(request, reply, stored, manyRows, status)
   }
 
   /** POST's work, shared with the nested POST (`/authors/:id/books`, src/rest/nested-routes.ts), which sends one row. */
@@ -147,16 +140,7 @@ export function registerCreateRoute(app: FastifyInstance, model: ResourceModel, 
     if (events) for (const [index, entity] of entities!.entries()) await events.after('Insert', access.runner!, events.merge(entity, raw[index], selection.fields), undefined)
     const shown = reader.selection(grant.readable)
     const created = await access.json(raw, shown.fields, shown.mapRows)
-    const minimal = prefersMinimal(request)
-    if (!single) {
-      if (minimal) return sendMinimal(reply, 201)
-      return reply.code(201).type('application/json; charset=utf-8').send(reply.serializeInput(created as unknown as Record<string, unknown>, manyRows))
-    }
-    const [row] = created
-    const etag = reader.etagOf(row)
-    if (etag !== undefined) reply.header('etag', etag)
-    reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
-    return minimal ? sendMinimal(reply, 201) : reply.code(201).send(row)
+    return single ? answerRow(request, reply, reader, model, created[0], 201) : answerRows(request, reply, created, manyRows, 201)
   }
   // A bulk always runs in the request transaction; one row only without RETURNING, with entity events or with an Idempotency-Key.
   const createConfig = { transactional: true }

@@ -10,6 +10,7 @@ import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { WriteStatements } from './write-sql'
 import { fullGrant } from './access'
 import { routeAccess } from './route-access'
+import { setEtag } from './row-answers'
 
 type Row = Record<string, unknown>
 
@@ -54,8 +55,7 @@ export function registerRestoreRoute(app: FastifyInstance, model: ResourceModel,
       if (pair && result.affectedRows > 0) await events!.after('Recover', access.runner!, pair.entity, pair.databaseEntity)
       const row: Row | undefined = await reader.findById(id, readable, access, owner)
       if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
-      const etag = reader.etagOf(row)
-      if (etag !== undefined) reply.header('etag', etag)
+      setEtag(reply, reader, row)
       return reply.code(200).send(row)
     }
   )

@@ -13,10 +13,10 @@ import { MAX_IF_MATCH_TAGS, WriteStatements } from './write-sql'
 import { fullGrant, grantFor, refuseForbiddenWrites, stampOwner, type OwnerScope } from './access'
 import { duplicateKeyOf } from '../http/database-errors'
 import { routeAccess } from './route-access'
-import { PREFER_HEADER, prefersMinimal, sendMinimal } from './prefer'
+import { PREFER_HEADER } from './prefer'
+import { answerRow } from './row-answers'
 
 type Body = Record<string, unknown>
-type Row = Record<string, unknown>
 type WriteRequest = FastifyRequest<{ Params: { id: unknown }; Body: Body }>
 
 /** What an UPDATE or DELETE answers (mysql2's ResultSetHeader). */
@@ -48,12 +48,6 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
   const statements = new WriteStatements(model, undefined)
   const requireIfMatch = model.requireIfMatch
   const everything = fullGrant(model)
-
-  const sendRow = (reply: FastifyReply, row: Row, status: number) => {
-    const etag = reader.etagOf(row)
-    if (etag !== undefined) reply.header('etag', etag)
-    return reply.code(status).send(row)
-  }
 
   /** The row's current state explains a conditional write that touched nothing: 404, or 412 with the current ETag. */
   const explainNothingWritten = async (reply: FastifyReply, id: unknown, access: RowAccess, owner: OwnerScope | undefined): Promise<never> => {
@@ -124,10 +118,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     if (loaded) await events!.after('Update', access.runner!, loaded.entity, loaded.databaseEntity)
     const row = await reader.findById(id, grant.readable === model.readable ? undefined : grant.readable, access)
     if (row === undefined) throw new NotFoundError(`${model.name} ${String(id)} does not exist`)
-    if (!prefersMinimal(request)) return sendRow(reply, row, 200)
-    const etag = reader.etagOf(row)
-    if (etag !== undefined) reply.header('etag', etag)
-    return sendMinimal(reply, 204)
+    return answerRow(request, reply, reader, model, row, 200)
   }
   /**
    * `upsert: true`: a PUT without If-Match on an id that does not exist creates the row with
@@ -153,8 +144,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     }
     const row = await reader.findById(id, grant.readable === model.readable ? undefined : grant.readable, access)
     if (row === undefined) throw new NotFoundError(`the new ${model.name} could not be read back`)
-    if (created) reply.header('location', `${model.path}/${encodeURIComponent(String(row[model.primary.name]))}`)
-    return sendRow(reply, row, created ? 201 : 200)
+    return answerRow(request, reply, reader, model, row, created ? 201 : 200)
   }
 
   const updateRules = routeAccess(app, model, 'update')

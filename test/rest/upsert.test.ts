@@ -93,6 +93,8 @@ t.test('PUT on a missing id creates it when the entity opts in (upsert: true)', 
   const replaced = await put(40, { sku: 'G-40', name: 'desk lamp' })
   t.equal(replaced.statusCode, 200)
   t.match(replaced.json(), { id: 40, name: 'desk lamp', version: 2 })
+  const minimal = await put(45, { sku: 'G-45', name: 'shelf' }, { prefer: 'return=minimal' })
+  t.same([minimal.statusCode, minimal.body, minimal.headers.location, minimal.headers.etag], [201, '', '/gadgets/45', '"1"'], 'a PUT that creates honours return=minimal like every write')
   problemOf(t, await put(41, { sku: 'G-42', name: 'x' }, { 'if-match': '"1"' }), 404)
   problemOf(t, await put(41, { sku: 'G-40', name: 'taken sku' }), 409)
   const answers = await Promise.all(Array.from({ length: 20 }, () => put(50, { sku: 'G-50', name: 'crowd' })))
