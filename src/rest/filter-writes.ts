@@ -10,7 +10,7 @@ import { problemResponses } from './route-schemas'
 import { WriteStatements } from './write-sql'
 import { fullGrant, refuseForbiddenWrites, stampOwner } from './access'
 import { routeAccess } from './route-access'
-import { preferencesOf, PREFER_HEADER } from './prefer'
+import { preferencesOf, prefersRepresentation, PREFER_HEADER } from './prefer'
 import { paddedValues } from './list/conditions'
 import type { ListReader } from './list/list-reader'
 
@@ -109,7 +109,7 @@ export function registerFilterWrites(app: FastifyInstance, model: ResourceModel,
         } else {
           await runByKeys(access, keys, (run) => statements.updateByKeys(values, run, undefined, grant.owner))
         }
-        const rows = wantsRepresentation(request) ? await reader.findByKeys(keys, grant.readable, access) : undefined
+        const rows = prefersRepresentation(request) ? await reader.findByKeys(keys, grant.readable, access) : undefined
         return answer(reply, keys.length, rows)
       }
     )
@@ -137,7 +137,7 @@ export function registerFilterWrites(app: FastifyInstance, model: ResourceModel,
         const { owner, readable } = request.grant ?? everything
         const access = await transactionAccess(request, events)
         const keys = await lockedRows(request, reply, access)
-        const rows = wantsRepresentation(request) ? await reader.findByKeys(keys, readable, access) : undefined
+        const rows = prefersRepresentation(request) ? await reader.findByKeys(keys, readable, access) : undefined
         if (events) {
           for (const key of keys) {
             const raw = (await reader.lockRawById(key, access, owner))!
@@ -180,8 +180,4 @@ function maxAffectedOf(request: FastifyRequest): number | undefined {
     throw new ValidationFailedError(`headers.prefer ${message}`, [{ path: 'headers.prefer', message }])
   }
   return Number(text)
-}
-
-function wantsRepresentation(request: FastifyRequest): boolean {
-  return preferencesOf(request.headers.prefer).get('return') === 'representation'
 }

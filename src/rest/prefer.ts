@@ -20,9 +20,19 @@ export function preferencesOf(header: string | string[] | undefined): Map<string
   return preferences
 }
 
+/** `Prefer: return=…`: `minimal` (answer a write without the row) or `representation` (with it); undefined when not sent. */
+function returnPreference(request: FastifyRequest): string | undefined {
+  return request.headers.prefer === undefined ? undefined : preferencesOf(request.headers.prefer).get('return')
+}
+
 /** `Prefer: return=minimal`: the client wants a write answered without the row (its Location and ETag say enough). */
 export function prefersMinimal(request: FastifyRequest): boolean {
-  return request.headers.prefer !== undefined && preferencesOf(request.headers.prefer).get('return') === 'minimal'
+  return returnPreference(request) === 'minimal'
+}
+
+/** `Prefer: return=representation`: the client wants the rows of a write that answers with a count by default (a collection PATCH or DELETE). */
+export function prefersRepresentation(request: FastifyRequest): boolean {
+  return returnPreference(request) === 'representation'
 }
 
 /** Answers a write that honours `return=minimal`: `status` with no body, saying so. */
