@@ -88,7 +88,7 @@ function messageOf(error: DriverErrorShape): string {
 
 /** The unique key a duplicate-key error (1062) names, and its table when the message or the statement says. */
 export function duplicateKeyOf(err: unknown): { key: string; table?: string } | undefined {
-  const error = err as DriverErrorShape | null
+  const error = driverErrorOf(err)
   if (error?.errno !== 1062) return undefined
   // Greedy up to the last "for key": the value before it may itself contain quotes.
   const key = /for key '([^']+)'\s*$/.exec(messageOf(error))?.[1]

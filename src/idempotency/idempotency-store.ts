@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Statement } from '../db/pooled-query'
+import { driverErrorOf } from '../db/driver-error'
 
 /** Runs one statement on the request transaction's connection (request.txExecute). */
 type TransactionRunner = <Row = Record<string, unknown>>(statement: Statement, values: unknown[]) => Promise<Row[]>
@@ -58,7 +59,7 @@ export class IdempotencyStore {
       await run(CLAIM, [ref.scope, ref.key, fingerprint])
       return { kind: 'claimed' }
     } catch (err) {
-      if ((err as { errno?: number }).errno !== 1062) throw err
+      if (driverErrorOf(err)?.errno !== 1062) throw err
     }
     const [row] = await run<{ fingerprint: Buffer; status: number | null; headers: string | null; body: Buffer | null; expired: number }>(FIND, [
       this.ttlMs * 1000,
