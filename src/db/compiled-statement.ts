@@ -13,8 +13,8 @@ export interface CompiledStatement<Name extends string> {
  * Builds a statement with TypeORM's QueryBuilder once, at start-up, instead of on every
  * request: the builder's per-call work (alias and property replacement, find options,
  * persistence planning) was a third of POST /orders' CPU in bench profiles. TypeORM still
- * writes the SQL (names, version column, update date), and the statement still runs
- * through an EntityManager's `query()`, so transactions and the pool rules are unchanged.
+ * writes the SQL (names, version column, update date), and the statement still runs on the
+ * caller's connection (request.txExecute), so transactions and the pool rules are unchanged.
  *
  * `build` receives one placeholder per name; use them as the builder's parameter values.
  */

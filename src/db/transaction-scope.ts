@@ -41,6 +41,13 @@ import { hookList } from '../route-hooks'
 export interface TransactionalRouteOptions {
   /** How often a lock conflict (deadlock, lock wait timeout) re-runs the handler; default 2. */
   retries?: number
+  /**
+   * Whether `app.db.transaction()` called anywhere inside the handler joins the request
+   * transaction (default true). Joining needs an AsyncLocalStorage, and on Node 20 its promise
+   * hooks, once on, cost every promise of the process: a route that never calls it (the
+   * generated REST routes without entity events, POST /orders) sets false.
+   */
+  joinsDataSourceTransactions?: boolean
 }
 
 export const DEFAULT_LOCK_CONFLICT_RETRIES = 2
@@ -89,25 +96,24 @@ async function transactionScope(app: FastifyInstance) {
   joinRequestTransactions(app.db, () => currentRequest.getStore()?.[kTransaction] ?? undefined)
 
   app.addHook('onRoute', (route) => {
-    const retries = lockConflictRetries(route.config?.transactional)
+    const setting = route.config?.transactional
     // The HEAD route Fastify derives from a GET arrives here already wrapped.
-    if (retries === undefined || kWrapped in route.handler) return
-    route.handler = transactionalHandler(route.handler as RouteHandlerMethod, retries)
+    if (!setting || kWrapped in route.handler) return
+    const { retries = DEFAULT_LOCK_CONFLICT_RETRIES, joinsDataSourceTransactions = true } = setting === true ? {} : setting
+    route.handler = transactionalHandler(route.handler as RouteHandlerMethod, retries, joinsDataSourceTransactions)
     route.onSend = [...hookList(route.onSend), settleBeforeSend]
     route.onResponse = [...hookList(route.onResponse), releaseLeftovers]
   })
 }
 
-function lockConflictRetries(setting: boolean | TransactionalRouteOptions | undefined): number | undefined {
-  if (!setting) return undefined
-  if (setting === true) return DEFAULT_LOCK_CONFLICT_RETRIES
-  return setting.retries ?? DEFAULT_LOCK_CONFLICT_RETRIES
-}
-
-function transactionalHandler(handler: RouteHandlerMethod, retries: number): RouteHandlerMethod {
-  const wrapped: RouteHandlerMethod = function runInRequestTransaction(this: FastifyInstance, request, reply) {
-    return currentRequest.run(request as ScopedRequest, () => runWithRetries(this, handler, retries, request, reply))
-  }
+function transactionalHandler(handler: RouteHandlerMethod, retries: number, joinsDataSourceTransactions: boolean): RouteHandlerMethod {
+  const wrapped: RouteHandlerMethod = joinsDataSourceTransactions
+    ? function runInRequestTransaction(this: FastifyInstance, request, reply) {
+        return currentRequest.run(request as ScopedRequest, () => runWithRetries(this, handler, retries, request, reply))
+      }
+    : function runInRequestTransaction(this: FastifyInstance, request, reply) {
+        return runWithRetries(this, handler, retries, request, reply)
+      }
   return Object.assign(wrapped, { [kWrapped]: true as const })
 }
 

@@ -7,7 +7,7 @@ import type { EntityEvents } from './entity-events'
 import { NO_QUERY_SCHEMA, schemaIds } from './json-schemas'
 import type { ResourceModel, RestField } from './resource-model'
 import type { ResourceReader } from './resource-reader'
-import { poolAccess, transactionAccess, type RowAccess } from './row-source'
+import { poolAccess, requestTransactionConfig, transactionAccess, type RowAccess } from './row-source'
 import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { WriteStatements } from './write-sql'
 import { fullGrant, grantFor, refuseForbiddenWrites, stampOwner, type Grant } from './access'
@@ -66,7 +66,7 @@ export function registerCreateRoute(app: FastifyInstance, model: ResourceModel, 
    */
   const insertAll = async (access: RowAccess, rows: FieldValue[][]): Promise<Row[]> => {
     const stored: Row[] = new Array(rows.length)
-    for (const group of groupsOfOneShape(rows)) {
+    for (const group of rows.length === 1 ? [[0]] : groupsOfOneShape(rows)) {
       let at = 0
       for (const insert of statements.insertMany(group.map((index) => rows[index]))) {
         const indices = group.slice(at, (at += insert.keys.length))
@@ -143,7 +143,7 @@ export function registerCreateRoute(app: FastifyInstance, model: ResourceModel, 
     return single ? answerRow(request, reply, reader, model, created[0], 201) : answerRows(request, reply, created, manyRows, 201)
   }
   // A bulk always runs in the request transaction; one row only without RETURNING, with entity events or with an Idempotency-Key.
-  const createConfig = { transactional: true }
+  const createConfig = requestTransactionConfig(events)
 
   if (model.operations.has('create')) {
     const routeRules = routeAccess(app, model, 'create')

@@ -5,7 +5,7 @@ import type { EntityEvents } from './entity-events'
 import { schemaIds } from './json-schemas'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
-import { transactionAccess, type RowAccess } from './row-source'
+import { requestTransactionConfig, transactionAccess, type RowAccess } from './row-source'
 import { problemResponses } from './route-schemas'
 import { WriteStatements } from './write-sql'
 import { fullGrant, refuseForbiddenWrites, stampOwner } from './access'
@@ -78,7 +78,7 @@ export function registerFilterWrites(app: FastifyInstance, model: ResourceModel,
       model.path,
       {
         ...rules.hooks,
-        config: { transactional: true },
+        config: requestTransactionConfig(events),
         schema: {
           tags: [model.name],
           summary: `Change some fields of every ${model.name} the filters select (at most ${bulkMax}), in one transaction`,
@@ -122,7 +122,7 @@ export function registerFilterWrites(app: FastifyInstance, model: ResourceModel,
       model.path,
       {
         ...rules.hooks,
-        config: { transactional: true },
+        config: requestTransactionConfig(events),
         schema: {
           tags: [model.name],
           summary: `Delete every ${model.name} the filters select (at most ${bulkMax}), in one transaction${model.deleteDate ? ' (soft deletes: stamped and hidden)' : ''}`,

@@ -5,7 +5,7 @@ import { parseId } from './ids'
 import { NO_QUERY_SCHEMA, paramsSchema, schemaIds } from './json-schemas'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
-import { transactionAccess } from './row-source'
+import { requestTransactionConfig, transactionAccess } from './row-source'
 import { problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { WriteStatements } from './write-sql'
 import { fullGrant } from './access'
@@ -30,7 +30,7 @@ export function registerRestoreRoute(app: FastifyInstance, model: ResourceModel,
     `${model.path}/:id/restore`,
     {
       ...rules.hooks,
-      config: { transactional: true },
+      config: requestTransactionConfig(events),
       schema: {
         tags: [model.name],
         summary: `Restore a deleted ${model.name} (undo its soft delete)`,

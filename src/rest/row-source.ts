@@ -69,3 +69,13 @@ export async function transactionAccess(request: FastifyRequest, events: EntityE
   const runner = (await request.tx()).queryRunner!
   return { ...runnerAccess(runner, events), run: request.txExecute.bind(request) as StatementRunner }
 }
+
+/**
+ * The route config of a generated write that runs in the request transaction. Lifeguard's
+ * own statements never call `app.db.transaction()`, so joining it is left off (it costs an
+ * AsyncLocalStorage: transaction-scope.ts); entity listeners and subscribers are user code
+ * that may, so with entity events it stays on.
+ */
+export function requestTransactionConfig(events: EntityEvents | undefined) {
+  return { transactional: { joinsDataSourceTransactions: events !== undefined } }
+}

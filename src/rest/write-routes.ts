@@ -7,7 +7,7 @@ import { NO_QUERY_SCHEMA, paramsSchema, schemaIds } from './json-schemas'
 import { ifMatchVersions } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
-import { poolAccess, transactionAccess, type RowAccess } from './row-source'
+import { poolAccess, requestTransactionConfig, transactionAccess, type RowAccess } from './row-source'
 import { conditionalHeaders, problemResponses, RESPONSE_HEADERS } from './route-schemas'
 import { MAX_IF_MATCH_TAGS, WriteStatements } from './write-sql'
 import { fullGrant, grantFor, refuseForbiddenWrites, stampOwner, type OwnerScope } from './access'
@@ -164,7 +164,7 @@ export function registerWriteRoutes(app: FastifyInstance, model: ResourceModel, 
     app.route<{ Params: { id: unknown }; Body: Body }>({
       method: route.method,
       url: `${model.path}/:id`,
-      config: { transactional: true },
+      config: requestTransactionConfig(events),
       ...updateRules.hooks,
       schema: {
         tags,

@@ -53,6 +53,11 @@ export class WriteStatements {
    */
   insertMany(rows: FieldValue[][]): Array<BoundStatement & { keys: unknown[] }> {
     const [first] = rows
+    if (rows.length === 1) {
+      // The common case (every one-row POST) without the run arithmetic.
+      const row = this.rowValues(first)
+      return [{ statement: cached(this.inserts, `${shapeOf(first)}#1`, () => this.insertSql(first, 1)), values: row.values, keys: [row.key] }]
+    }
     const perRow = this.rowValues(first).values.length
     const bounded = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, 2 ** Math.floor(Math.log2(MAX_PLACEHOLDERS / Math.max(perRow, 1)))))
     const statements: Array<BoundStatement & { keys: unknown[] }> = []

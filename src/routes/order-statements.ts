@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
 import { Book, Order } from '../../entities'
 import { compileStatement, type CompiledStatement } from '../db/compiled-statement'
+import type { StatementRunner } from '../db/pooled-query'
 import { updateDateStamp } from '../db/update-date-stamp'
 
 type OrderValues = { bookId: number; quantity: number }
@@ -12,8 +13,10 @@ type PlacedOrderRow = Record<(typeof PLACED_ORDER_COLUMNS)[number], unknown> & {
 
 /**
  * POST /orders' statements, written by TypeORM's QueryBuilder once at start-up (see
- * compileStatement) and run on whatever EntityManager the caller passes: the request
- * transaction's, so they share its connection and its outcome.
+ * compileStatement) and run by whatever StatementRunner the caller passes: the request
+ * transaction's (request.txExecute), so they share its connection and its outcome. They run
+ * as prepared statements, which the server parses once per connection instead of per order:
+ * the text protocol of EntityManager.query() made the server parse each one on every order.
  */
 export function orderStatements(dataSource: DataSource) {
   const { manager } = dataSource
@@ -38,11 +41,11 @@ export function orderStatements(dataSource: DataSource) {
 
   return {
     /** Locks the book row until the transaction ends; undefined when there is no such book. */
-    async lockBook(tx: EntityManager, values: Pick<OrderValues, 'bookId'>): Promise<{ stock: number } | undefined> {
-      const [book] = await run(tx, lockBook, values)
+    async lockBook(tx: StatementRunner, values: Pick<OrderValues, 'bookId'>): Promise<{ stock: number } | undefined> {
+      const [book] = await run<{ stock: number }>(tx, lockBook, values)
       return book
     },
-    async takeStock(tx: EntityManager, values: OrderValues): Promise<void> {
+    async takeStock(tx: StatementRunner, values: OrderValues): Promise<void> {
       await run(tx, takeStock, values)
     },
     insertOrder
@@ -54,7 +57,8 @@ function insertReturning(manager: EntityManager) {
   const insert = compileStatement(['bookId', 'quantity', 'customerId'], (parameters) =>
     insertBuilder(manager, parameters).returning([...PLACED_ORDER_COLUMNS])
   )
-  return async (tx: EntityManager, values: NewOrderValues): Promise<PlacedOrderRow> => (await run(tx, insert, values))[0]
+  return async (tx: StatementRunner, values: NewOrderValues): Promise<PlacedOrderRow> =>
+    (await run<PlacedOrderRow>(tx, insert, values))[0]
 }
 
 /** MySQL has no INSERT ... RETURNING: read the row back by its new key, in the same transaction. */
@@ -65,9 +69,10 @@ function insertThenSelect(manager: EntityManager) {
     for (const column of PLACED_ORDER_COLUMNS) builder.addSelect(`order.${column}`, column)
     return builder
   })
-  return async (tx: EntityManager, values: NewOrderValues): Promise<PlacedOrderRow> => {
-    const { insertId } = await run(tx, insert, values)
-    return (await run(tx, select, { id: insertId }))[0]
+  return async (tx: StatementRunner, values: NewOrderValues): Promise<PlacedOrderRow> => {
+    // An INSERT answers with mysql2's result header, not rows.
+    const { insertId } = (await run(tx, insert, values)) as unknown as { insertId: number }
+    return (await run<PlacedOrderRow>(tx, select, { id: insertId }))[0]
   }
 }
 
@@ -81,6 +86,10 @@ function insertBuilder(manager: EntityManager, parameters: Record<'bookId' | 'qu
     .values({ bookId: values.bookId, quantity: values.quantity, customerId: values.customerId })
 }
 
-function run<Name extends string>(tx: EntityManager, statement: CompiledStatement<Name>, values: Record<Name, unknown>) {
-  return tx.query(statement.sql, statement.bind(values))
+function run<Row = Record<string, unknown>, Name extends string = string>(
+  tx: StatementRunner,
+  statement: CompiledStatement<Name>,
+  values: Record<Name, unknown>
+) {
+  return tx<Row>(statement.sql, statement.bind(values))
 }

@@ -5,6 +5,7 @@ import { InsufficientStockError, NotFoundError } from '../http/errors'
 import { AccessDeniedError } from '../auth/errors'
 import { problemResponses, RESPONSE_HEADERS } from '../rest/route-schemas'
 import { orderStatements } from './order-statements'
+import type { StatementRunner } from '../db/pooled-query'
 import { Order } from '../../entities'
 import { buildResourceModel } from '../rest/resource-model'
 import { routeAccess } from '../rest/route-access'
@@ -43,7 +44,8 @@ export default async function orderRoutes(app: FastifyInstance) {
   app.post<{ Body: PlaceOrderBody }>(
     '/orders',
     {
-      config: { transactional: true },
+      // The handler never calls app.db.transaction(): no AsyncLocalStorage (src/db/transaction-scope.ts).
+      config: { transactional: { joinsDataSourceTransactions: false } },
       ...access.hooks,
       schema: {
         tags: ['Order'],
@@ -65,7 +67,7 @@ export default async function orderRoutes(app: FastifyInstance) {
       // Under the owner rule the order is the caller's; staff and admins (allRows) place it as themselves too.
       const customerId = request.caller?.subject ?? null
       if (request.grant?.owner && customerId === null) throw new AccessDeniedError('a token without a subject (sub) cannot place orders: nobody could read them back')
-      const tx = await request.tx()
+      const tx = request.txExecute.bind(request) as StatementRunner
       const book = await statements.lockBook(tx, { bookId })
       if (!book) throw new NotFoundError(`book ${bookId} does not exist`)
       if (book.stock < quantity) throw new InsufficientStockError(bookId, book.stock, quantity)

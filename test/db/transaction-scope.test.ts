@@ -151,6 +151,25 @@ t.test('app.db.transaction() inside a request transaction joins it instead of ta
   t.match(poolState(app), { active: 0, pending: 0 })
 })
 
+t.test('joinsDataSourceTransactions: false leaves app.db.transaction() its own connection and outcome', async (t) => {
+  const app = await buildTestApp(t, { DB_POOL_SIZE: 2 })
+  app.post('/test/not-joined', { config: { transactional: { joinsDataSourceTransactions: false } } }, async (request, reply) => {
+    await addAuthor(await request.tx(), 'request transaction')
+    // A second connection: while both are held the pool is full, and this write commits on its own.
+    const total = await app.db.transaction(async (em) => {
+      await addAuthor(em, 'own transaction')
+      return poolState(app).total
+    })
+    reply.code(409) // rolls the request transaction back
+    return { total }
+  })
+  const res = await within(10_000, app.inject({ method: 'POST', url: '/test/not-joined' }), 'unjoined transaction')
+  t.equal(res.statusCode, 409)
+  t.same(res.json(), { total: 2 }, 'the nested call borrowed a second connection')
+  t.same(await authorNames(app), ['own transaction'], 'only the nested call committed')
+  await waitForIdlePool(app)
+})
+
 t.test('request.transaction on a plain route is its own transaction, nesting on one connection', async (t) => {
   const app = await buildTestApp(t, { DB_POOL_SIZE: 1 })
   app.post('/test/plain', async (request) => {
