@@ -19,7 +19,7 @@ export interface ServerSummary {
   errors: number
   /** Share of all HTTP answers that were 503 refusals (the overload scenario's figure). */
   share503: number
-  /** Median over rounds of this server's req/s ÷ the reference baseline's in the same round. */
+  /** Median over rounds of this server's req/s (rows/s in bulk-create) ÷ the reference baseline's in the same round. */
   ratioToReference: number
   /** Lowest and highest of those per-round ratios: how much the machine's noise moved them. */
   ratioRange: [number, number]
@@ -58,9 +58,13 @@ export function summariseScenario(measured: ScenarioRuns): ScenarioSummary {
   const { scenario, runs } = measured
   const reference = scenario.servers[1]?.name ?? scenario.servers[0].name
   const resultsOf = (server: string) => runs.filter((run) => run.server === server).map((run) => run.result)
+  // Rows/s where servers write different rows per request (bulk-create), else req/s.
+  const rowsPerRequest = (server: string) => scenario.perServer?.[server]?.rowsPerRequest ?? 1
   const ratiosTo: RoundRatios = (server, other) => {
     const theirs = resultsOf(other)
-    return resultsOf(server).map((result, i) => round(result.requestsPerSec / theirs[i]?.requestsPerSec, 3))
+    return resultsOf(server).map((result, i) =>
+      round((result.requestsPerSec * rowsPerRequest(server)) / (theirs[i]?.requestsPerSec * rowsPerRequest(other)), 3)
+    )
   }
   const servers = scenario.servers.map(({ name }) => summariseServer(name, resultsOf(name), ratiosTo(name, reference)))
   const lifeguard = servers.find((summary) => summary.server === LIFEGUARD)
@@ -78,7 +82,7 @@ export function summariseScenario(measured: ScenarioRuns): ScenarioSummary {
   }
 }
 
-/** Per round: `server`'s req/s ÷ `other`'s in the same round. */
+/** Per round: `server`'s req/s (or rows/s) ÷ `other`'s in the same round. */
 type RoundRatios = (server: string, other: string) => number[]
 
 function rangeOf(values: number[]): [number, number] {

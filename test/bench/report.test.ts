@@ -98,6 +98,29 @@ t.test('ratios are taken round by round, then the median of them', async (t) => 
   t.match(markdownReport([summary]), /\| demo \| lifeguard \| 900 \| 0\.90 \(0\.90–0\.95\) \|/)
 })
 
+t.test('servers that write different rows per request are compared in rows/s', async (t) => {
+  // 20 bulk requests of 1000 rows against 1000 one-row requests: 20,000 vs 1,000 rows/s.
+  const summary = summariseScenario(
+    measured(
+      {
+        servers: [spec('lifeguard'), spec('one-row')],
+        perServer: { lifeguard: { requests: [], rowsPerRequest: 1000 }, 'one-row': { requests: [], rowsPerRequest: 1 } },
+        targets: [{ label: 'bulk', kind: 'ratio', of: 'one-row', atLeast: 10 }]
+      },
+      [
+        ['lifeguard', result(20)],
+        ['one-row', result(1000)]
+      ]
+    )
+  )
+  t.equal(summary.servers[0].requestsPerSec, 20, 'req/s stays req/s')
+  t.equal(summary.servers[0].ratioToReference, 20)
+  t.same(
+    summary.targets.map((target) => [target.value, target.met]),
+    [[20, true]]
+  )
+})
+
 t.test('overload targets: slowest answer of any status, and every non-2xx but 503 is an error', async (t) => {
   const summary = summariseScenario(
     measured(
