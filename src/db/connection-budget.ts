@@ -11,7 +11,7 @@ import type { StartupLog } from './wait-for-database'
  * connection. docs/ops/scaling.md gives the arithmetic.
  */
 export interface ConnectionBudget {
-  /** `@@max_connections`. MariaDB admits one SUPER (CONNECTION ADMIN) connection beyond it: the admins' reserve. */
+  /** `@@max_connections`. MariaDB admits one CONNECTION ADMIN (SUPER) connection beyond it: the admins' reserve. */
   maxConnections: number
   /** `Threads_connected`: every client's connections open now, other instances' pools included. */
   connected: number

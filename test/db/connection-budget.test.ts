@@ -108,3 +108,15 @@ t.test('a private server with max_connections 12 and 6 connections open, one of 
     t.same(log.lines.map(({ level }) => level), ['info'])
   })
 })
+
+t.test('a budget that cannot be read: a warning and no check; a refusal when strict', async (t) => {
+  // Nothing listens on port 1: the login is refused at once.
+  const unreadable = { DATABASE_URL: 'mariadb://root@127.0.0.1:1/budget', DB_POOL_ACQUIRE_TIMEOUT_MS: '1000' }
+  const log = captureLog()
+  t.equal(await checkConnectionBudget(loadConfig(unreadable), log), undefined)
+  t.same(log.lines, [{ level: 'warn', obj: { reason: 'ECONNREFUSED' }, msg: 'could not read the connection budget; not checked' }])
+  await t.rejects(checkConnectionBudget(loadConfig({ ...unreadable, DB_POOL_BUDGET_STRICT: 'true' }), captureLog()), {
+    name: 'ConnectionBudgetError',
+    message: 'could not read the connection budget (DB_POOL_BUDGET_STRICT is on): ECONNREFUSED'
+  })
+})
