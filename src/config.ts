@@ -49,6 +49,12 @@ export const ConfigSchema = Type.Object({
     30_000
   ),
   DB_CONNECT_RETRY_MS: Milliseconds('how long start-up keeps retrying a database that does not answer (0 = try once)', 30_000),
+  // Many instances on one server (docs/ops/scaling.md): off, a pool that does not fit is a warning.
+  DB_POOL_BUDGET_STRICT: Type.Boolean({
+    default: false,
+    description:
+      "refuse to start when this instance's pool does not fit under the server's max_connections (or the account's max_user_connections), given the connections open at start-up (false: warn)"
+  }),
   SHUTDOWN_DRAIN_MS: Milliseconds('on SIGTERM, how long keep-alive clients get to take their last response (Connection: close) before idle sockets are closed', 3_000),
   // false is for deploys that migrate as a separate step: the app then never changes the schema,
   // and refuses to start on one it was not written for rather than failing on its first query.

@@ -6,6 +6,7 @@ import { refusePendingMigrations, runPendingMigrations } from './db/prepare-data
 import { refuseSchemaGaps } from './db/schema-check'
 import { isRestEntity } from './rest/resource-model'
 import { waitForDatabase } from './db/wait-for-database'
+import { checkConnectionBudget } from './db/connection-budget'
 import { databaseTls } from './db/tls-options'
 
 /** How long SIGTERM waits (drain included) for in-flight requests before the process exits anyway. */
@@ -32,7 +33,10 @@ function readConfigOrExit(): Config {
 
 async function main() {
   const config = readConfigOrExit()
-  await waitForDatabase(config, startupLogger(config))
+  const log = startupLogger(config)
+  await waitForDatabase(config, log)
+  // Before the migrations and the pool: an instance that would break the connection budget says so first.
+  await checkConnectionBudget(config, log)
   // MIGRATIONS_RUN=false: migrating is a separate deploy step, so a database behind it is a refusal.
   const applied = config.MIGRATIONS_RUN ? await runPendingMigrations(config) : await refusePendingMigrations(config).then(() => [])
   const app = await buildApp(config)

@@ -20,6 +20,15 @@ import { PoolTotals, type PoolStats } from './pool-totals'
 import { WaiterQueue, type ConnectionCallback, type Waiter } from './waiter-queue'
 import type { BorrowTiming } from './borrow-timing'
 
+/**
+ * Connections one guard opens beside its pool's DB_POOL_SIZE, for a connection budget
+ * (src/db/connection-budget.ts): the readiness check's own connection (health-connection.ts,
+ * kept open from the first check on) and the statement killer's (statement-killer.ts: a fresh
+ * connection per KILL QUERY, closed once answered; one at a time in the usual case, a burst of
+ * client hang-ups can briefly open more).
+ */
+export const CONNECTIONS_BESIDE_POOL = 2
+
 export type PoolLogger = LeakLogger & KillLogger & {
   debug(obj: object, msg: string): void
 }
