@@ -143,7 +143,8 @@ async function main() {
     process.stderr.write(`wrote ${samples.length} scrapes to ${path.relative(ROOT, OUT)}\n`)
   } finally {
     // The server keeps this process's keep-alive sockets open while it drains: give it a moment, then kill.
-    const exited = new Promise((resolve) => child.once('exit', resolve))
+    // A server that already exited (it crashed, or never started) fires no more 'exit': do not wait for one.
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGTERM')
     const killer = setTimeout(() => child.kill('SIGKILL'), 3000)
     await exited
