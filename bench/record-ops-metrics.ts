@@ -1,5 +1,6 @@
 import 'reflect-metadata'
 import { spawn } from 'node:child_process'
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { freePort } from './server-process'
@@ -11,7 +12,10 @@ import { dropDatabase, TEST_SERVER_URL } from '../test/helper'
  * starts the real server (bench/servers/lifeguard-with-slow-books.ts: buildApp plus the
  * bench's 5 ms-per-row `slow_books` view) as its own process with a deliberately small pool,
  * drives it through a few load phases, and scrapes its /metrics and probes /health/ready
- * once a second, like Prometheus with a blackbox exporter would.
+ * once a second, like Prometheus with a blackbox exporter would. The server reaches MariaDB
+ * through a TCP relay in this process (databaseRelay), so one phase can cut the database off
+ * from this server alone (readiness goes red with reason database_unreachable) without
+ * touching the MariaDB other runs share.
  *
  *   npx ts-node -T bench/record-ops-metrics.ts [seconds]
  *
@@ -35,7 +39,7 @@ const SERVER_ENV = {
 }
 
 /** Metric families kept in the recording: the ones the dashboard's panels read. */
-const KEEP = /^(db_pool_|db_errors_total|http_request|process_cpu_seconds_total|process_resident_memory_bytes|nodejs_eventloop_lag_(p99|mean)_seconds)/
+const KEEP = /^(db_pool_|db_errors_total|http_request|process_cpu_seconds_total|process_resident_memory_bytes|nodejs_eventloop_lag_(p99|mean)_seconds|lifeguard_ready$|lifeguard_readiness_checks_total$)/
 
 interface Req {
   path: string
@@ -57,6 +61,8 @@ interface Phase {
   clients: number
   /** What one loop iteration asks for. */
   request: (i: number) => Req
+  /** 'down': the relay resets every database connection and refuses new ones while the phase lasts. */
+  database?: 'down'
 }
 
 const PHASES: Phase[] = [
@@ -68,7 +74,8 @@ const PHASES: Phase[] = [
     clients: 8,
     request: (i) => (i % 3 === 0 ? { path: `/slow-books/${1 + (i % 200)}`, abortAfterMs: 3 } : { path: `/books/${1 + (i % 200)}` })
   },
-  { name: 'light', from: 0.75, clients: 2, request: light }
+  { name: 'database unreachable (relay resets its connections)', from: 0.75, clients: 2, request: light, database: 'down' },
+  { name: 'light', from: 0.85, clients: 2, request: light }
 ]
 
 /** Parses Prometheus text into `name{labels}` -> value, keeping only KEEP's families. */
@@ -86,11 +93,16 @@ export function parseMetrics(text: string): Record<string, number> {
 async function main() {
   const databaseUrl = `${TEST_SERVER_URL}/${DATABASE}`
   await prepareBenchDatabase(databaseUrl, { authors: 20, books: 200 })
+  const target = new URL(TEST_SERVER_URL)
+  const relay = await databaseRelay(target.hostname, Number(target.port || 3306))
+  const serverDatabaseUrl = new URL(databaseUrl)
+  serverDatabaseUrl.hostname = '127.0.0.1'
+  serverDatabaseUrl.port = String(relay.port)
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/servers/lifeguard-with-slow-books.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...SERVER_ENV, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' },
+    env: { ...process.env, ...SERVER_ENV, DATABASE_URL: serverDatabaseUrl.toString(), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' },
     stdio: ['ignore', 'inherit', 'inherit']
   })
   try {
@@ -107,6 +119,7 @@ async function main() {
         await stopPhase?.()
         phase = next
         process.stderr.write(`${Math.round((Date.now() - started) / 1000)} s: ${PHASES[phase].name}\n`)
+        relay.setDown(PHASES[phase].database === 'down')
         stopPhase = drive(base, PHASES[phase])
       }
       const [metrics, ready] = await Promise.all([
@@ -119,7 +132,7 @@ async function main() {
     await stopPhase?.()
     const recording = {
       description:
-        'Scraped once a second from a real Lifeguard (bench/servers/lifeguard-with-slow-books.ts) under bench/record-ops-metrics.ts load; ready = /health/ready answered 200 (what probe_success reports)',
+        'Scraped once a second from a real Lifeguard (bench/servers/lifeguard-with-slow-books.ts) under bench/record-ops-metrics.ts load; ready = /health/ready answered 200 (what probe_success reports); the server reached MariaDB through a TCP relay that the database-unreachable phase made reset every connection',
       recordedAt: new Date().toISOString(),
       scrapeIntervalSeconds: 1,
       serverEnv: SERVER_ENV,
@@ -130,11 +143,13 @@ async function main() {
     process.stderr.write(`wrote ${samples.length} scrapes to ${path.relative(ROOT, OUT)}\n`)
   } finally {
     // The server keeps this process's keep-alive sockets open while it drains: give it a moment, then kill.
-    const exited = new Promise((resolve) => child.once('exit', resolve))
+    // A server that already exited (it crashed, or never started) fires no more 'exit': do not wait for one.
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGTERM')
     const killer = setTimeout(() => child.kill('SIGKILL'), 3000)
     await exited
     clearTimeout(killer)
+    await relay.close()
     await dropDatabase(DATABASE)
   }
 }
@@ -156,6 +171,40 @@ function drive(base: string, phase: Phase): () => Promise<void> {
   return async () => {
     stopped = true
     await Promise.all(loops)
+  }
+}
+
+/**
+ * A TCP relay to the database for the server under test. setDown(true) resets every relayed
+ * connection and every new one (the driver sees the server close it: database_unreachable),
+ * as a database restart or a firewall reset would; setDown(false) relays again.
+ */
+async function databaseRelay(host: string, port: number) {
+  let down = false
+  const open = new Set<Socket>()
+  const server = createServer((client) => {
+    if (down) return void client.destroy()
+    const upstream = connect(port, host)
+    for (const socket of [client, upstream]) {
+      open.add(socket)
+      socket.on('close', () => open.delete(socket))
+      socket.on('error', () => undefined)
+    }
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    setDown(value: boolean) {
+      down = value
+      if (down) for (const socket of open) socket.destroy()
+    },
+    close: () => {
+      for (const socket of open) socket.destroy()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   }
 }
 
