@@ -1,8 +1,6 @@
-import mysql from 'mysql2/promise'
 import type { Config } from '../config'
 import { CONNECTIONS_BESIDE_POOL } from '../pool/pool-guard'
-import { connectTimeoutMs, parseDatabaseUrl } from './data-source-options'
-import { databaseTls } from './tls-options'
+import { serverConnection } from './server-connection'
 import type { StartupLog } from './wait-for-database'
 
 /**
@@ -36,15 +34,7 @@ export class ConnectionBudgetError extends Error {
  * account without PROCESS its own threads (with PROCESS, every thread: hence the filter).
  */
 export async function readConnectionBudget(config: Config): Promise<ConnectionBudget> {
-  const { host, port, username, password } = parseDatabaseUrl(config.DATABASE_URL)
-  const connection = await mysql.createConnection({
-    host,
-    port,
-    user: username,
-    password,
-    connectTimeout: connectTimeoutMs(config),
-    ssl: databaseTls(config)
-  })
+  const connection = await serverConnection(config)
   try {
     // The session value of max_user_connections is the account's own limit when it has one.
     const [[limits]] = (await connection.query(

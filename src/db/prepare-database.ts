@@ -1,8 +1,8 @@
 import mysql from 'mysql2/promise'
 import { DataSource, MigrationExecutor } from 'typeorm'
 import type { Config } from '../config'
-import { connectTimeoutMs, dataSourceOptions, parseDatabaseUrl } from './data-source-options'
-import { databaseTls } from './tls-options'
+import { dataSourceOptions, parseDatabaseUrl } from './data-source-options'
+import { serverConnection } from './server-connection'
 
 /**
  * The config that database creation and migrations run with: MIGRATIONS_DATABASE_URL's account
@@ -23,16 +23,8 @@ export function migrationsConfig(config: Config): Config {
  */
 export async function ensureDatabase(appConfig: Config): Promise<void> {
   const config = migrationsConfig(appConfig)
-  const { host, port, username, password, database } = parseDatabaseUrl(config.DATABASE_URL)
-  // The same connect timeout as the pool's: nobody waits longer than the acquire timeout for a connection.
-  const connection = await mysql.createConnection({
-    host,
-    port,
-    user: username,
-    password,
-    connectTimeout: connectTimeoutMs(config),
-    ssl: databaseTls(config)
-  })
+  const { database } = parseDatabaseUrl(config.DATABASE_URL)
+  const connection = await serverConnection(config)
   try {
     const [existing] = await connection.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [
       database
