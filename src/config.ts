@@ -252,11 +252,21 @@ export function loadConfigWithWarnings(env: EnvSource = process.env, overrides: 
   return { config: merged, warnings: unknownVariableWarnings(env) }
 }
 
+const BOOLEAN_VARIABLES = new Set(Object.entries(ConfigSchema.properties).flatMap(([key, property]) => (isBooleanSetting(property) ? [key] : [])))
+const BOOLEAN_WORDS: Record<string, string> = { '1': 'true', '0': 'false' }
+
+function isBooleanSetting(property: unknown): boolean {
+  const { type, anyOf } = property as { type?: string; anyOf?: unknown[] }
+  return type === 'boolean' || (anyOf?.some(isBooleanSetting) ?? false)
+}
+
 function knownVariablesSetIn(env: EnvSource): EnvSource {
   const data: EnvSource = {}
   for (const key of KNOWN_VARIABLES) {
     // Empty strings count as unset, so `PORT= npm start` means "use the default".
-    if (env[key] !== undefined && env[key] !== '') data[key] = env[key]
+    if (env[key] === undefined || env[key] === '') continue
+    // A switch takes 1 and 0 as well as true and false, as operators write them in shells and compose files.
+    data[key] = BOOLEAN_VARIABLES.has(key) ? (BOOLEAN_WORDS[env[key]!] ?? env[key]) : env[key]
   }
   return data
 }
@@ -293,7 +303,7 @@ function describeAccepted(property: Record<string, unknown>): string {
     return 'one of ' + property.anyOf.map((choice: { const: string }) => choice.const).join(', ')
   }
   if (property.pattern) return `a URL like ${property.description}`
-  if (property.type === 'boolean') return `true or false — ${property.description}`
+  if (property.type === 'boolean') return `true or false (1 or 0) — ${property.description}`
   const bounds = []
   if (property.minimum !== undefined) bounds.push(`>= ${property.minimum}`)
   if (property.maximum !== undefined) bounds.push(`<= ${property.maximum}`)

@@ -28,6 +28,16 @@ t.test('numbers are coerced from strings, and empty strings mean "use the defaul
   t.equal(config.LOG_LEVEL, 'warn')
 })
 
+t.test('switches take 1 and 0 as well as true and false, and nothing else', async (t) => {
+  t.equal(loadConfig({ DB_POOL_BUDGET_STRICT: '1' }).DB_POOL_BUDGET_STRICT, true)
+  t.equal(loadConfig({ MIGRATIONS_RUN: '0' }).MIGRATIONS_RUN, false)
+  t.equal(loadConfig({ HTTP_SERVER_TIMING: 'false' }).HTTP_SERVER_TIMING, false)
+  t.equal(loadConfig({ DB_SSL_REJECT_UNAUTHORIZED: '0', DB_SSL_CA: '/dev/null' }).DB_SSL_REJECT_UNAUTHORIZED, false, 'an optional switch too')
+  const err = t.throws(() => loadConfig({ CORS_CREDENTIALS: 'yes' }), ConfigError) as unknown as Error
+  t.match(err.message, /CORS_CREDENTIALS must be true or false \(1 or 0\)/)
+  t.equal(loadConfig({ DB_POOL_SIZE: '1' }).DB_POOL_SIZE, 1, 'a number stays a number')
+})
+
 t.test('a bad value is a ConfigError naming the variable and what it accepts', async (t) => {
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ DB_POOL_SIZE: 'abc' }, /^Invalid configuration: DB_POOL_SIZE must be an integer >= 1 and <= 1000 .*\(got "abc"\)$/],
