@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
+import { GuardedPool } from '../pool/guarded-pool'
+import type { PoolGuard } from '../pool/pool-guard'
 
 /**
  * The fast path: run one prepared statement on a connection borrowed from the pool TypeORM
@@ -28,6 +30,12 @@ export function poolOf(dataSource: DataSource): ConnectionLender {
   const pool = (dataSource.driver as MysqlDriver).pool as ConnectionLender | undefined
   if (!pool) throw new Error('the DataSource has no connection pool (not initialised, or a replication setup)')
   return pool
+}
+
+/** The pool guard behind an initialised DataSource, when its pool is guarded (src/db/plugin.ts does that). */
+export function guardOf(dataSource: DataSource): PoolGuard | undefined {
+  const pool = (dataSource.driver as MysqlDriver).pool as unknown
+  return pool instanceof GuardedPool ? pool.guard : undefined
 }
 
 /** Executes `statement` with bound `values` as a prepared statement on a pooled connection; resolves to the rows. */

@@ -3,9 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm'
 import type { PoolConnection } from 'mysql2'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
-import { GuardedPool } from '../pool/guarded-pool'
-import type { PoolGuard } from '../pool/pool-guard'
-import type { Statement } from './pooled-query'
+import { guardOf, type Statement } from './pooled-query'
 import { executeOnRunner } from './runner-execute'
 
 /**
@@ -177,10 +175,4 @@ function ignore() {}
 /** TypeORM keeps the savepoint depth protected; commit needs it to refuse an unbalanced nest. */
 function transactionDepthOf(runner: QueryRunner): number {
   return (runner as unknown as { transactionDepth: number }).transactionDepth
-}
-
-/** The pool guard behind a DataSource, when its pool is guarded (the app's always is). */
-function guardOf(dataSource: DataSource): PoolGuard | undefined {
-  const pool = (dataSource.driver as MysqlDriver).pool as unknown
-  return pool instanceof GuardedPool ? pool.guard : undefined
 }

@@ -15,9 +15,10 @@ const kAttributed = Symbol('lifeguard.borrowerAttributedHandler')
  * The link is the request itself, set as the guard's currentBorrower during the synchronous
  * run of the handler of every route added after this plugin, as the Server-Timing plugin does
  * for timing and for the same reason (no AsyncLocalStorage: on Node 20 its promise hooks cost
- * every promise of every request). What this does not see: a borrow made after the handler's
- * first await outside a request transaction (the built-in read routes borrow before theirs;
- * a list's further statements, a count or an include, run after it).
+ * every promise of every request). Code that borrows again after an await keeps the request's
+ * attribution and borrows under it (PoolGuard.borrowAs): the built-in read routes do, for a
+ * list's count and embeds (src/rest/row-source.ts). What this does not see: a hand-written
+ * route's borrow after its handler's first await outside a request transaction.
  * The abort itself is counted and logged by the metrics plugin (http_requests_aborted_total).
  */
 async function clientAbort(app: FastifyInstance) {

@@ -29,6 +29,12 @@ import type { BorrowTiming } from './borrow-timing'
  */
 export const CONNECTIONS_BESIDE_POOL = 2
 
+/** Whom a borrow is for: see PoolGuard.attribution(). */
+export interface BorrowAttribution {
+  borrower: object | undefined
+  timed: BorrowTiming | undefined
+}
+
 export type PoolLogger = LeakLogger & KillLogger & {
   debug(obj: object, msg: string): void
 }
@@ -77,7 +83,8 @@ export class PoolGuard extends EventEmitter {
    * synchronous run of a request's handler, and read by acquire() at that moment. A borrow is a
    * synchronous call, so it is attributed without AsyncLocalStorage, whose promise hooks would
    * cost every request (docs/bench/README.md); a borrow made after the handler's first await is
-   * not measured. The connection then carries the timing, so every statement on it counts.
+   * not measured unless it goes through borrowAs. The connection then carries the timing, so
+   * every statement on it counts.
    */
   timedBorrower: BorrowTiming | undefined = undefined
   /**
@@ -362,6 +369,29 @@ export class PoolGuard extends EventEmitter {
   /** Whether abandon() was called for this borrower. */
   isAbandoned(borrower: object | undefined): boolean {
     return this.abandoned.has(borrower)
+  }
+
+  /**
+   * Whom the borrows made right now are for (currentBorrower, timedBorrower). Code that borrows
+   * again for the same request after an await — a list's count and embeds — keeps it from the
+   * handler's synchronous run and borrows through borrowAs, so those borrows are cancelled and
+   * killed with the request and timed for it too.
+   */
+  attribution(): BorrowAttribution {
+    return { borrower: this.currentBorrower, timed: this.timedBorrower }
+  }
+
+  /** Runs `borrow` (a synchronous call that borrows: pool.execute, getConnection) as a borrow for `attribution`'s request. */
+  borrowAs<T>(attribution: BorrowAttribution, borrow: () => T): T {
+    const { currentBorrower, timedBorrower } = this
+    this.currentBorrower = attribution.borrower
+    this.timedBorrower = attribution.timed
+    try {
+      return borrow()
+    } finally {
+      this.currentBorrower = currentBorrower
+      this.timedBorrower = timedBorrower
+    }
   }
 
   private markGone(state: ConnectionState, reason: string): void {

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import type { DataSource, QueryRunner } from 'typeorm'
-import { executePooled, poolOf, type StatementRunner } from '../db/pooled-query'
+import { executePooled, guardOf, poolOf, type ConnectionLender, type StatementRunner } from '../db/pooled-query'
 import { executeOnRunner } from '../db/runner-execute'
+import type { BorrowAttribution, PoolGuard } from '../pool/pool-guard'
 import type { EntityEvents } from './entity-events'
 import type { RestField } from './resource-model'
 import type { RowMapper } from './row-mapper'
@@ -28,22 +29,38 @@ const mapOnly: RowAccess['json'] = (rows, _fields, mapRows) => mapRows(rows)
  * The fast path: each statement borrows a pooled connection and gives it back, rows are
  * mapped by the columns' codecs. For entities with listeners or subscribers, a read runs on
  * one QueryRunner instead — so TypeORM's query events fire — and AfterLoad runs on the rows.
+ *
+ * `read` is called in the handler's synchronous run, where the pool guard knows whose borrows
+ * are made (src/http/client-abort.ts, server-timing.ts); every borrow of the read, also after
+ * its first await (a count, an embed), is made for that request: cancelled and killed when its
+ * client hangs up, and timed for it.
  */
 export function rowSourceFor(dataSource: DataSource, events: EntityEvents | undefined): RowSource {
+  const guard = guardOf(dataSource)
   if (!events) {
+    const pool = poolOf(dataSource)
     const access = poolAccess(dataSource)
-    return { read: (work) => work(access) }
+    if (!guard) return { read: (work) => work(access) }
+    return { read: (work) => work(attributedPoolAccess(pool, guard, guard.attribution())) }
   }
   return {
     async read(work) {
+      const attribution = guard?.attribution()
       const runner = dataSource.createQueryRunner()
       try {
+        // Borrowed here, for the request: TypeORM borrows inside the connect() call.
+        if (guard) await guard.borrowAs(attribution!, () => runner.connect())
         return await work(runnerAccess(runner, events))
       } finally {
         await runner.release()
       }
     }
   }
+}
+
+/** poolAccess whose every borrow is made for one request (PoolGuard.borrowAs). */
+function attributedPoolAccess(pool: ConnectionLender, guard: PoolGuard, attribution: BorrowAttribution): RowAccess {
+  return { run: (statement, values) => guard.borrowAs(attribution, () => executePooled(pool, statement, values)), json: mapOnly }
 }
 
 /** Access on a QueryRunner (a request transaction's, or one of its own), with entity events when the entity has them. */

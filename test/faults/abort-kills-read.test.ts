@@ -87,3 +87,27 @@ t.test('client abort of GET /books/:id waiting on a table lock: its statement is
   t.match(await metricsOf(app), /http_requests_aborted_total\{method="GET",route="\/books\/:id"\} 1/, 'the abort is counted')
   t.equal((await app.inject('/books/1')).statusCode, 404, 'the same route serves the next request')
 })
+
+t.test("client abort while a list's embed waits (its second statement, after the handler's first await): killed too", async (t) => {
+  const app = await buildTestApp(t, { DB_POOL_SIZE: 2 })
+  const database = app.db.options.database as string
+  await app.db.query("INSERT INTO authors (id, name) VALUES (1, 'Embedded')")
+  await app.db.query("INSERT INTO books (title, isbn, price, stock, authorId, version) VALUES ('Held', '978-abort-embed', 1, 1, 1, 1)")
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const admin = await adminConnection()
+  t.teardown(() => admin.end())
+  const locker = await adminConnection(database)
+  t.teardown(() => locker.end())
+  // The authors page reads; the books embed, a statement of its own, blocks behind the lock.
+  await locker.query('LOCK TABLES books WRITE')
+
+  const req = getThenHangUp(app, '/authors?include=books')
+  await hangUpWhileRunning(t, req, () => statementsLike(admin, database, 'SELECT%books%'))
+
+  await locker.query('UNLOCK TABLES')
+  await assertPoolSettled(t, app)
+  t.equal(app.poolGuard.totals.destroyedByReason.size, 0, 'no connection was destroyed')
+  t.match(await metricsOf(app), /http_requests_aborted_total\{method="GET",route="\/authors"\} 1/, 'the abort is counted')
+  const served = await app.inject('/authors?include=books')
+  t.equal(served.json()[0].books.length, 1, 'the same route serves the next request')
+})
