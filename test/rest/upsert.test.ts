@@ -26,6 +26,21 @@ class Gadget {
   version: number
 }
 
+/** A uuid-keyed entity: an updated row's key is not in the driver's answer (no auto-increment), so it is looked up. */
+@Entity('badges')
+@RestResource<Badge>({ writable: ['code', 'label'], filterable: ['id', 'code'], sortable: ['id'] })
+class Badge {
+  @PrimaryGeneratedColumn('uuid')
+  id: string
+
+  @Index('UQ_badges_code', { unique: true })
+  @Column({ type: 'varchar', length: 20 })
+  code: string
+
+  @Column({ type: 'varchar', length: 80 })
+  label: string
+}
+
 const book = (isbn: string, price = 9.5) => ({ title: 'Inversions', isbn, price, authorId: 5 })
 const MERGE = { prefer: 'resolution=merge-duplicates' }
 
@@ -70,6 +85,24 @@ t.test('POST with Prefer: resolution=merge-duplicates creates or updates by a un
     const [{ version }] = await app.db.query('SELECT version FROM books WHERE isbn = ?', ['978-0999000910'])
     t.equal(version, 20, 'every upsert applied once')
   })
+})
+
+t.test('merge-duplicates on a uuid-keyed entity answers with the row its unique key found', async (t) => {
+  const app = await buildTestApp(t, {}, { entities: [...entities, Badge] })
+  await applyGeneratedMigration(app)
+  const upsert = (payload: object) => app.inject({ method: 'POST', url: '/badges', headers: MERGE, payload })
+  const created = await upsert({ code: 'gold', label: 'Gold' })
+  t.equal(created.statusCode, 201, created.body)
+  t.match(created.json().id, /^[0-9a-f]{8}-[0-9a-f]{4}-/, 'a generated uuid')
+  await upsert({ code: 'silver', label: 'Silver' })
+  const updated = await upsert({ code: 'gold', label: 'Golden' })
+  t.equal(updated.statusCode, 200, updated.body)
+  t.same(updated.json(), { id: created.json().id, code: 'gold', label: 'Golden' }, 'the row found by its code, not another')
+  const mixed = await app.inject({ method: 'POST', url: '/badges', headers: MERGE, payload: [{ code: 'bronze', label: 'Bronze' }, { code: 'silver', label: 'Argent' }] })
+  t.equal(mixed.statusCode, 200, mixed.body)
+  t.equal(mixed.headers['x-created-rows'], '0')
+  t.same(mixed.json().map((row: { code: string; label: string }) => [row.code, row.label]), [['bronze', 'Bronze'], ['silver', 'Argent']])
+  t.equal(Number((await app.db.query('SELECT COUNT(*) AS n FROM badges'))[0].n), 3)
 })
 
 t.test('merge-duplicates follows the update rules', async (t) => {
