@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
@@ -67,47 +67,44 @@ t.test('client abort during a 5 s one-shot pool read: gone from the server withi
   t.equal(served.statusCode, 200, 'the pool still serves')
 })
 
-t.test('client abort of GET /books/:id waiting on a table lock: its statement is killed, the lock holder untouched', async (t) => {
+/**
+ * GETs `path` while `LOCK TABLES books WRITE` holds its books statement, hangs up once that
+ * statement runs, and checks it is killed, the pool settles whole and the abort is counted;
+ * returns the app for the caller's check that the route serves again.
+ */
+async function hangUpBehindBooksLock(t: Test, path: string, route: string, seed: (app: FastifyInstance) => Promise<void> = async () => {}) {
   const app = await buildTestApp(t, { DB_POOL_SIZE: 2 })
   const database = app.db.options.database as string
+  await seed(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const admin = await adminConnection()
   t.teardown(() => admin.end())
   const locker = await adminConnection(database)
   t.teardown(() => locker.end())
-  // The entity route's own statement, on the read path the API serves, blocks behind the lock.
   await locker.query('LOCK TABLES books WRITE')
 
-  const req = getThenHangUp(app, '/books/1')
+  const req = getThenHangUp(app, path)
   await hangUpWhileRunning(t, req, () => statementsLike(admin, database, 'SELECT%books%'))
 
   await locker.query('UNLOCK TABLES')
   await assertPoolSettled(t, app)
   t.equal(app.poolGuard.totals.destroyedByReason.size, 0, 'no connection was destroyed')
-  t.match(await metricsOf(app), /http_requests_aborted_total\{method="GET",route="\/books\/:id"\} 1/, 'the abort is counted')
+  t.match(await metricsOf(app), new RegExp(`http_requests_aborted_total\\{method="GET",route="${route}"\\} 1`), 'the abort is counted')
+  return app
+}
+
+t.test('client abort of GET /books/:id waiting on a table lock: its statement is killed, the lock holder untouched', async (t) => {
+  // The entity route's own statement, on the read path the API serves, blocks behind the lock.
+  const app = await hangUpBehindBooksLock(t, '/books/1', '/books/:id')
   t.equal((await app.inject('/books/1')).statusCode, 404, 'the same route serves the next request')
 })
 
 t.test("client abort while a list's embed waits (its second statement, after the handler's first await): killed too", async (t) => {
-  const app = await buildTestApp(t, { DB_POOL_SIZE: 2 })
-  const database = app.db.options.database as string
-  await app.db.query("INSERT INTO authors (id, name) VALUES (1, 'Embedded')")
-  await app.db.query("INSERT INTO books (title, isbn, price, stock, authorId, version) VALUES ('Held', '978-abort-embed', 1, 1, 1, 1)")
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const admin = await adminConnection()
-  t.teardown(() => admin.end())
-  const locker = await adminConnection(database)
-  t.teardown(() => locker.end())
   // The authors page reads; the books embed, a statement of its own, blocks behind the lock.
-  await locker.query('LOCK TABLES books WRITE')
-
-  const req = getThenHangUp(app, '/authors?include=books')
-  await hangUpWhileRunning(t, req, () => statementsLike(admin, database, 'SELECT%books%'))
-
-  await locker.query('UNLOCK TABLES')
-  await assertPoolSettled(t, app)
-  t.equal(app.poolGuard.totals.destroyedByReason.size, 0, 'no connection was destroyed')
-  t.match(await metricsOf(app), /http_requests_aborted_total\{method="GET",route="\/authors"\} 1/, 'the abort is counted')
+  const app = await hangUpBehindBooksLock(t, '/authors?include=books', '/authors', async (app) => {
+    await app.db.query("INSERT INTO authors (id, name) VALUES (1, 'Embedded')")
+    await app.db.query("INSERT INTO books (title, isbn, price, stock, authorId, version) VALUES ('Held', '978-abort-embed', 1, 1, 1, 1)")
+  })
   const served = await app.inject('/authors?include=books')
   t.equal(served.json()[0].books.length, 1, 'the same route serves the next request')
 })
