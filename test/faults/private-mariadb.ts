@@ -102,6 +102,12 @@ export class PrivateMariaDb {
     await execFileAsync(installDb, [
       '--no-defaults',
       `--datadir=${path.join(dir, 'data')}`,
+      // A tmpdir of its own: with /tmp shared, install-db runs started at the same time (two
+      // fault tests in parallel, a primary and its replica) lose each other's temporary tables
+      // — seen as "Could not remove temporary table '/tmp/#sql-temptable-…', error: 2" or
+      // "Unknown table 'mysql.tmp_user_sys'" in about 1 of 6 runs four at a time; none with
+      // their own tmpdir. (Likely the start-up clean-up of stale #sql* files in the tmpdir.)
+      `--tmpdir=${dir}`,
       '--user=root',
       '--auth-root-authentication-method=normal',
       '--skip-test-db'
@@ -136,6 +142,7 @@ export class PrivateMariaDb {
         `--port=${this.port}`,
         `--socket=${path.join(this.dataDir, 'mariadb.sock')}`,
         `--pid-file=${path.join(this.dataDir, 'mariadb.pid')}`,
+        `--tmpdir=${this.dataDir}`,
         '--user=root',
         '--bind-address=127.0.0.1',
         '--skip-name-resolve',
