@@ -117,15 +117,16 @@ function gapOf(entity: string, table: string, field: RestField, sortable: boolea
     : 'every filtered page scans the table'
   const message =
     `${entity}.${field.name} is ${role} but no index starts with ${table}.${field.column}: ${cost}; ` +
-    `${remedyOf(entity, table, field, sortable)} (or REST_REQUIRE_INDEXES=1 refuses to start)`
+    `${remedyOf(entity, table, field)} (or REST_REQUIRE_INDEXES=1 refuses to start)`
   return { entity, field: field.name, table, column: field.column, sortable, filterable, message }
 }
 
-/** TEXT and BLOB columns take an index only on a prefix, which `@Index()` cannot declare, and which cannot sort. */
-function remedyOf(entity: string, table: string, field: RestField, sortable: boolean): string {
+/**
+ * TEXT and BLOB columns take an index only on a prefix, which `@Index()` cannot declare. (They are
+ * never sortable: buildResourceModel refuses that, so a prefix index's inability to sort never matters here.)
+ */
+function remedyOf(entity: string, table: string, field: RestField): string {
   const type = typeof field.metadata.type === 'string' ? field.metadata.type.toLowerCase() : ''
   if (!/text|blob|json/.test(type)) return `add @Index() to ${entity}.${field.name}`
-  return sortable
-    ? `a ${type} column cannot be sorted by an index; leave ${entity}.${field.name} out of "sortable"`
-    : `add a prefix index in a migration (CREATE INDEX ... ON ${table} (${field.column}(100))) or leave ${entity}.${field.name} out of "filterable"`
+  return `add a prefix index in a migration (CREATE INDEX ... ON ${table} (${field.column}(100))) or leave ${entity}.${field.name} out of "filterable"`
 }

@@ -5,6 +5,7 @@ import type { StartupLog } from '../../src/db/wait-for-database'
 import { adviseIndexes, findIndexGaps, MissingIndexesError } from '../../src/rest/index-advice'
 import { RestResource } from '../../src/rest/resource'
 import { buildResourceModel } from '../../src/rest/resource-model'
+import { restCheck } from '../../src/tools/rest-check'
 import { createTestDatabase } from '../helper'
 
 // Issue 14 §1: the advice reads the live schema (information_schema.STATISTICS), not the
@@ -22,11 +23,12 @@ class Gadget {
 }
 
 @Entity('advice_notes')
-@RestResource<Note>({ writable: [], filterable: ['body', 'region', 'title'], sortable: ['title'] })
+@RestResource<Note>({ writable: [], filterable: ['body', 'summary', 'region', 'title'], sortable: ['title'] })
 class Note {
   @PrimaryColumn({ type: 'int' }) id: number
   @Column({ type: 'varchar', length: 100 }) title: string
   @Column({ type: 'text' }) body: string
+  @Column({ type: 'text' }) summary: string
   @Column({ type: 'varchar', length: 10 }) code: string
   @Column({ type: 'varchar', length: 10 }) region: string
 }
@@ -34,7 +36,7 @@ class Note {
 const SCHEMA = [
   'CREATE TABLE advice_gadgets (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, sku VARCHAR(20) NOT NULL, region VARCHAR(10) NOT NULL, ' +
     'color VARCHAR(20) NOT NULL, INDEX IDX_advice_gadgets_name (name), UNIQUE INDEX UQ_advice_gadgets_sku_region (sku, region))',
-  'CREATE TABLE advice_notes (id INT PRIMARY KEY, title VARCHAR(100) NOT NULL, body TEXT NOT NULL, code VARCHAR(10) NOT NULL, ' +
+  'CREATE TABLE advice_notes (id INT PRIMARY KEY, title VARCHAR(100) NOT NULL, body TEXT NOT NULL, summary TEXT NOT NULL, code VARCHAR(10) NOT NULL, ' +
     'region VARCHAR(10) NOT NULL, FULLTEXT INDEX FT_advice_notes_title (title), INDEX IDX_advice_notes_body (body(50)), ' +
     'INDEX IDX_advice_notes_code_region (code, region))'
 ]
@@ -68,16 +70,23 @@ t.test('index advice', async (t) => {
     t.equal(gaps.length, 1)
   })
 
-  t.test('FULLTEXT serves nothing, a prefix index serves filters, a second column of a composite index does not count', async (t) => {
+  t.test('FULLTEXT serves nothing, a prefix index serves filters (and is the advice for TEXT), a second column of a composite index does not count', async (t) => {
     const gaps = await findIndexGaps(dataSource, [notes])
     t.same(
       gaps.map(({ field, sortable, filterable }) => ({ field, sortable, filterable })),
       [
+        { field: 'summary', sortable: false, filterable: true },
         { field: 'region', sortable: false, filterable: true },
         { field: 'title', sortable: true, filterable: true }
       ]
     )
-    t.match(gaps[1].message, /^Note\.title is sortable and filterable but no index starts with advice_notes\.title: .*add @Index\(\) to Note\.title/)
+    t.equal(
+      gaps[0].message,
+      'Note.summary is filterable but no index starts with advice_notes.summary: every filtered page scans the table; add a prefix index ' +
+        'in a migration (CREATE INDEX ... ON advice_notes (summary(100))) or leave Note.summary out of "filterable" (or REST_REQUIRE_INDEXES=1 refuses to start)',
+      'a TEXT column takes no @Index() without a length: a prefix index instead'
+    )
+    t.match(gaps[2].message, /^Note\.title is sortable and filterable but no index starts with advice_notes\.title: .*add @Index\(\) to Note\.title/)
   })
 
   t.test('REST_REQUIRE_INDEXES: a refusal in one line naming every field, and no warnings', async (t) => {
@@ -86,11 +95,27 @@ t.test('index advice', async (t) => {
     t.ok(refusal instanceof MissingIndexesError)
     t.equal(
       (refusal as Error).message,
-      '3 fields lack an index (REST_REQUIRE_INDEXES is on): Gadget.color (advice_gadgets.color), Note.region (advice_notes.region), ' +
+      '4 fields lack an index (REST_REQUIRE_INDEXES is on): Gadget.color (advice_gadgets.color), Note.summary (advice_notes.summary), Note.region (advice_notes.region), ' +
         'Note.title (advice_notes.title); add an @Index() to each and a migration, or run `npm run rest:check` for the advice'
     )
     t.notMatch((refusal as Error).message, /\n/, 'one line')
     t.same(warnings, [])
     t.same(await adviseIndexes(dataSource, [], { requireIndexes: true, log }), [], 'nothing exposed, nothing refused')
+  })
+
+  // The CLI itself runs in test/server/index-advice.test.ts; this is its logic in-process.
+  t.test('rest:check prints a line per field and a count, and returns 1; a schema behind the entities is reported instead', async (t) => {
+    const lines: string[] = []
+    t.equal(await restCheck(dataSource, (line) => lines.push(line)), 1)
+    t.same(lines.map((line) => line.split(' ')[0]), ['Gadget.color', 'Note.summary', 'Note.region', 'Note.title', '4'])
+    t.equal(lines.at(-1), '4 fields lack an index')
+
+    await dataSource.query('ALTER TABLE advice_gadgets DROP COLUMN color')
+    lines.length = 0
+    t.equal(await restCheck(dataSource, (line) => lines.push(line)), 1)
+    t.same(lines, [
+      'the database schema is behind the entities: Gadget needs column color in table advice_gadgets; ' +
+        'write a migration with `npm run migration:generate -- migrations/<name>` and apply it'
+    ])
   })
 })
