@@ -189,6 +189,12 @@ export const ConfigSchema = Type.Object({
     default: 1_000,
     description: 'most rows one POST may create as a JSON array, and one PATCH or DELETE on a collection may touch, in one transaction'
   }),
+  // Off by default: a field declared sortable or filterable without an index is slow, not wrong.
+  REST_REQUIRE_INDEXES: Type.Boolean({
+    default: false,
+    description:
+      'refuse to start when a sortable or filterable field of an exposed entity has no index starting with its column (false: one warning per field)'
+  }),
   IDEMPOTENCY_TTL_MS: Type.Integer({
     minimum: 1_000,
     maximum: 30 * 86_400_000,

@@ -4,7 +4,8 @@ import { buildApp } from './app'
 import { endLog, startupLogger } from './http/logger'
 import { refusePendingMigrations, runPendingMigrations } from './db/prepare-database'
 import { refuseSchemaGaps } from './db/schema-check'
-import { isRestEntity } from './rest/resource-model'
+import { buildResourceModel, isRestEntity } from './rest/resource-model'
+import { adviseIndexes } from './rest/index-advice'
 import { waitForDatabase } from './db/wait-for-database'
 import { checkConnectionBudget } from './db/connection-budget'
 import { databaseTls } from './db/tls-options'
@@ -42,10 +43,15 @@ async function main() {
   const app = await buildApp(config)
   // Migrations applied is not schema matched: an entity changed without a migration would only
   // fail on its first request. Refuse now, naming what is missing, and close the pool buildApp opened.
-  await refuseSchemaGaps(app.db, app.db.entityMetadatas.filter(isRestEntity)).catch(async (err) => {
-    await app.close().catch(() => undefined)
-    throw err
-  })
+  // Then the indexes: a sortable or filterable field no index serves scans the table on every
+  // request; a warning per field, or (REST_REQUIRE_INDEXES) a refusal naming them all.
+  const exposed = app.db.entityMetadatas.filter(isRestEntity)
+  await refuseSchemaGaps(app.db, exposed)
+    .then(() => adviseIndexes(app.db, exposed.map(buildResourceModel), { requireIndexes: config.REST_REQUIRE_INDEXES, log: app.log }))
+    .catch(async (err) => {
+      await app.close().catch(() => undefined)
+      throw err
+    })
   // Which database and pool this instance uses is the first thing an operator asks; never its password.
   app.log.info({ database: redactUrl(config.DATABASE_URL), poolSize: config.DB_POOL_SIZE }, 'database ready')
   if (applied.length > 0) app.log.info({ migrations: applied }, 'applied pending migrations')
