@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
 import { Book, Order } from '../../entities'
-import { compileStatement, type CompiledStatement } from '../db/compiled-statement'
+import { compileStatement } from '../db/compiled-statement'
 import type { StatementRunner } from '../db/pooled-query'
 import { updateDateStamp } from '../db/update-date-stamp'
 
@@ -42,11 +42,11 @@ export function orderStatements(dataSource: DataSource) {
   return {
     /** Locks the book row until the transaction ends; undefined when there is no such book. */
     async lockBook(tx: StatementRunner, values: Pick<OrderValues, 'bookId'>): Promise<{ stock: number } | undefined> {
-      const [book] = await run<{ stock: number }>(tx, lockBook, values)
+      const [book] = await tx<{ stock: number }>(lockBook.sql, lockBook.bind(values))
       return book
     },
     async takeStock(tx: StatementRunner, values: OrderValues): Promise<void> {
-      await run(tx, takeStock, values)
+      await tx(takeStock.sql, takeStock.bind(values))
     },
     insertOrder
   }
@@ -58,7 +58,7 @@ function insertReturning(manager: EntityManager) {
     insertBuilder(manager, parameters).returning([...PLACED_ORDER_COLUMNS])
   )
   return async (tx: StatementRunner, values: NewOrderValues): Promise<PlacedOrderRow> =>
-    (await run<PlacedOrderRow>(tx, insert, values))[0]
+    (await tx<PlacedOrderRow>(insert.sql, insert.bind(values)))[0]
 }
 
 /** MySQL has no INSERT ... RETURNING: read the row back by its new key, in the same transaction. */
@@ -71,8 +71,8 @@ function insertThenSelect(manager: EntityManager) {
   })
   return async (tx: StatementRunner, values: NewOrderValues): Promise<PlacedOrderRow> => {
     // An INSERT answers with mysql2's result header, not rows.
-    const { insertId } = (await run(tx, insert, values)) as unknown as { insertId: number }
-    return (await run<PlacedOrderRow>(tx, select, { id: insertId }))[0]
+    const { insertId } = (await tx(insert.sql, insert.bind(values))) as unknown as { insertId: number }
+    return (await tx<PlacedOrderRow>(select.sql, select.bind({ id: insertId })))[0]
   }
 }
 
@@ -84,12 +84,4 @@ function insertBuilder(manager: EntityManager, parameters: Record<'bookId' | 'qu
     .insert()
     .into(Order)
     .values({ bookId: values.bookId, quantity: values.quantity, customerId: values.customerId })
-}
-
-function run<Row = Record<string, unknown>, Name extends string = string>(
-  tx: StatementRunner,
-  statement: CompiledStatement<Name>,
-  values: Record<Name, unknown>
-) {
-  return tx<Row>(statement.sql, statement.bind(values))
 }
