@@ -1,6 +1,7 @@
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 import { invalidCombinations } from './config-combinations'
+import { unknownVariableWarnings, type ConfigWarning } from './config-warnings'
 
 /**
  * Every environment variable Lifeguard reads, written once. The TypeBox schema is
@@ -211,14 +212,6 @@ export class ConfigError extends Error {
 
 type EnvSource = Record<string, string | undefined>
 
-/** A variable Lifeguard does not read although its prefix says it was meant for Lifeguard. */
-export interface ConfigWarning {
-  variable: string
-  /** the known variable spelled most like it, by edit distance */
-  closest: string
-  message: string
-}
-
 export interface LoadedConfig {
   config: Config
   warnings: ConfigWarning[]
@@ -226,12 +219,6 @@ export interface LoadedConfig {
 
 const KNOWN_VARIABLES = Object.keys(ConfigSchema.properties)
 const KNOWN_VARIABLE_SET = new Set(KNOWN_VARIABLES)
-
-/**
- * The prefixes an operator types for Lifeguard's own variables. Other tools (MariaDB/MySQL
- * clients, CI, test harnesses) may legitimately set DB_* too, so an unknown one is only a warning.
- */
-const LIFEGUARD_PREFIX = /^(DB|LIFEGUARD|AUTH|CORS|RATE_LIMIT|ADMIN|REST|MIGRATIONS)_/i
 
 /** Reads and validates config; throws a ConfigError with one line per invalid variable. */
 export function loadConfig(env: EnvSource = process.env, overrides: Partial<Config> = {}): Config {
@@ -255,16 +242,12 @@ export function loadConfigWithWarnings(env: EnvSource = process.env, overrides: 
   const merged = { ...config, ...overrides }
   const combinations = invalidCombinations(merged)
   if (combinations.length > 0) throw new ConfigError(combinations.join('\n'))
-  return { config: merged, warnings: unknownVariableWarnings(env) }
+  return { config: merged, warnings: unknownVariableWarnings(env, KNOWN_VARIABLES) }
 }
 
-const BOOLEAN_VARIABLES = new Set(Object.entries(ConfigSchema.properties).flatMap(([key, property]) => (isBooleanSetting(property) ? [key] : [])))
+/** The switches: the settings whose schema is a boolean (optional ones included), as describeAccepted tells them. */
+const BOOLEAN_VARIABLES = new Set(Object.entries(ConfigSchema.properties).flatMap(([key, property]) => ((property as { type?: string }).type === 'boolean' ? [key] : [])))
 const BOOLEAN_WORDS: Record<string, string> = { '1': 'true', '0': 'false' }
-
-function isBooleanSetting(property: unknown): boolean {
-  const { type, anyOf } = property as { type?: string; anyOf?: unknown[] }
-  return type === 'boolean' || (anyOf?.some(isBooleanSetting) ?? false)
-}
 
 function knownVariablesSetIn(env: EnvSource): EnvSource {
   const data: EnvSource = {}
@@ -315,43 +298,6 @@ function describeAccepted(property: Record<string, unknown>): string {
   if (property.maximum !== undefined) bounds.push(`<= ${property.maximum}`)
   const kind = property.type === 'integer' ? 'an integer' : `a ${property.type}`
   return [kind, bounds.join(' and ')].filter(Boolean).join(' ') + ` — ${property.description}`
-}
-
-/** Names only, never values: an unknown variable may well hold a password. */
-function unknownVariableWarnings(env: EnvSource): ConfigWarning[] {
-  return Object.keys(env)
-    .filter((name) => env[name] !== undefined && LIFEGUARD_PREFIX.test(name) && !KNOWN_VARIABLE_SET.has(name))
-    .sort()
-    .map((variable) => {
-      const closest = closestKnownVariable(variable)
-      return { variable, closest, message: `Unknown variable ${variable} is ignored; did you mean ${closest}?` }
-    })
-}
-
-function closestKnownVariable(name: string): string {
-  // Case-blind (a lowercase db_pool_size is never read), and LIFEGUARD_PORT is compared as PORT too.
-  const spellings = [name.toUpperCase(), name.toUpperCase().replace(/^LIFEGUARD_/, '')]
-  let closest = KNOWN_VARIABLES[0]
-  let closestDistance = Infinity
-  for (const known of KNOWN_VARIABLES) {
-    const distance = Math.min(...spellings.map((spelling) => editDistance(spelling, known)))
-    if (distance < closestDistance) [closest, closestDistance] = [known, distance]
-  }
-  return closest
-}
-
-/** Levenshtein distance: fewest single-character insertions, deletions or substitutions from a to b. */
-function editDistance(a: string, b: string): number {
-  let previousRow = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previousRow[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
-      row[j] = Math.min(previousRow[j] + 1, row[j - 1] + 1, substitution)
-    }
-    previousRow = row
-  }
-  return previousRow[b.length]
 }
 
 /**
