@@ -52,6 +52,10 @@ export async function fuzzOperation(options: FuzzOptions): Promise<FuzzOutcome> 
   const outcome: FuzzOutcome = { sent: 0, statuses: new Map(), failures: [] }
   const known = new Set<string>()
   const arbitrary = requestFor(options.operation, options.context)
+  // fast-check's time limit races the predicate: at the deadline it returns while a request
+  // may still be in flight. That request must finish (commit, fingerprint) before the next
+  // pass or operation takes its baseline, or its write is blamed on the next request.
+  let inFlight: Promise<unknown> = Promise.resolve()
   for (let pass = 0; pass < options.maxClasses && Date.now() < deadline; pass++) {
     await watch.reset()
     const property = fc.asyncProperty(arbitrary, async (request: FuzzRequest) => {
@@ -59,7 +63,9 @@ export async function fuzzOperation(options: FuzzOptions): Promise<FuzzOutcome> 
       // (fast-check's own time limit would abandon a predicate mid-request instead).
       if (Date.now() > deadline) return true
       outcome.sent++
-      const checked = await checkRequest(app, watch, log, request)
+      const checking = checkRequest(app, watch, log, request)
+      inFlight = checking.catch(() => undefined)
+      const checked = await checking
       const status = checked.response?.statusCode ?? 0
       outcome.statuses.set(status, (outcome.statuses.get(status) ?? 0) + 1)
       const classes = [...new Set(checked.violations.map((violation) => failureClass(violation, checked.response)))]
@@ -73,6 +79,7 @@ export async function fuzzOperation(options: FuzzOptions): Promise<FuzzOutcome> 
       interruptAfterTimeLimit: Math.max(1, deadline - Date.now()),
       markInterruptAsFailure: false
     })
+    await inFlight
     if (!details.failed) break
     const error = details.errorInstance
     const classes = error instanceof OracleFailure ? error.classes : [`(a) the test itself threw: ${String(error)}`]
