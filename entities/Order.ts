@@ -37,9 +37,12 @@ export class Order {
   @JoinColumn({ name: 'bookId', foreignKeyConstraintName: 'FK_orders_book' })
   book: Book
 
+  // Every sortable or filterable field has an index (src/rest/index-advice.ts checks at start-up).
+  @Index('IDX_orders_quantity')
   @Column({ type: 'int', unsigned: true })
   quantity: number
 
+  @Index('IDX_orders_status')
   @Column({ type: 'enum', enum: ORDER_STATUSES, default: 'placed' })
   status: OrderStatus
 
@@ -48,6 +51,7 @@ export class Order {
   @Column({ type: 'varchar', length: 255, nullable: true })
   customerId: string | null
 
+  @Index('IDX_orders_created')
   @CreateDateColumn({ type: 'datetime', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })
   createdAt: Date
 }
