@@ -15,6 +15,7 @@ import { ClientClosedRequestError, RequestTransaction } from './request-transact
 import { joinRequestTransactions } from './join-request-transaction'
 import type { Statement } from './pooled-query'
 import { hookList } from '../route-hooks'
+import { deferSend, serializedPayload } from './deferred-answer'
 
 /**
  * The request-scoped transaction a route opts into with `config: { transactional: true }`:
@@ -26,15 +27,18 @@ import { hookList } from '../route-hooks'
  *     return order                              // COMMIT before the response goes out
  *   })
  *
- * One connection is held from the first `request.tx()` until the response is sent. The
- * transaction commits in onSend for a status below 400 (so a failed COMMIT becomes an error
- * response instead of a 201 for a lost write), rolls back for any error status and when
- * the client goes away, and the connection is released exactly once. A lock wait timeout
- * or deadlock (1205/1213) thrown by the handler re-runs the whole handler on a fresh
- * transaction, up to `retries` times, as long as nothing has been sent yet.
+ * One connection is held from the first `request.tx()` until the answer is settled. For a
+ * status below 400 the transaction commits after the handler answered (returned a payload or
+ * called reply.send(): the payload is held back, deferred-answer.ts) and before the answer is
+ * handed to Fastify, so a failed COMMIT becomes an error response instead of a 201 for a lost
+ * write; it rolls back for any error status and when the client goes away, and the connection
+ * is released exactly once. A lock wait timeout or deadlock (1205/1213) thrown by the handler's
+ * statements or by the COMMIT (a Galera certification failure) re-runs the whole handler on a
+ * fresh transaction, up to `retries` times, with the status and headers it had set undone.
  *
  * Handlers must be async and return their result (or `reply`) only once they are done
- * with the database. A hijacked reply is rolled back: nothing marks its success.
+ * with the database. A hijacked reply is rolled back: nothing marks its success. The payload
+ * is serialised before the COMMIT, so a route's preSerialization hooks do not see it.
  * `app.db.transaction()` called inside joins the request transaction too (see
  * join-request-transaction.ts); other `app.db` calls borrow a connection of their own.
  */
@@ -71,16 +75,28 @@ declare module 'fastify' {
      * of its own that commits when `work` resolves. Do not run two of them in parallel.
      */
     transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>
+    /**
+     * Runs `work` on the request transaction after the handler answered with a success status,
+     * before the COMMIT, with the payload as it will be sent (serialised by the route's schema);
+     * only while a transactional handler runs. A lock conflict re-runs the handler, and with it
+     * the registration.
+     */
+    beforeCommit(work: BeforeCommit): void
   }
 }
 
 const kTransaction = Symbol('lifeguard.requestTransaction')
 const kHandlerRunning = Symbol('lifeguard.transactionalHandlerRunning')
 const kWrapped = Symbol('lifeguard.transactionalHandler')
+const kBeforeCommit = Symbol('lifeguard.beforeCommit')
+
+/** Work on the request transaction once the answer is known: gets the payload as it will be sent. */
+export type BeforeCommit = (payload: unknown) => Promise<void>
 
 type ScopedRequest = FastifyRequest & {
   [kTransaction]: RequestTransaction | null
   [kHandlerRunning]: boolean
+  [kBeforeCommit]: BeforeCommit[]
 }
 
 /** The request whose handler (or request.transaction work) the current async call runs for. */
@@ -90,6 +106,8 @@ async function transactionScope(app: FastifyInstance) {
   if (app.hasRequestDecorator('tx')) throw new Error('the transaction scope is registered twice')
   app.decorateRequest(kTransaction, null)
   app.decorateRequest(kHandlerRunning, false)
+  app.decorateRequest(kBeforeCommit, null)
+  app.decorateRequest('beforeCommit', requestBeforeCommit)
   app.decorateRequest('tx', requestTx)
   app.decorateRequest('txExecute', requestTxExecute)
   app.decorateRequest('transaction', requestTransaction)
@@ -117,7 +135,10 @@ function transactionalHandler(handler: RouteHandlerMethod, retries: number, join
   return Object.assign(wrapped, { [kWrapped]: true as const })
 }
 
-/** Runs the handler in a fresh request transaction; again after a lock conflict, if nothing was sent. */
+/**
+ * Runs the handler in a fresh request transaction and commits before its answer is handed to
+ * Fastify; again after a lock conflict — thrown by a statement or by the COMMIT — if nothing was sent.
+ */
 async function runWithRetries(
   app: FastifyInstance,
   handler: RouteHandlerMethod,
@@ -138,16 +159,28 @@ async function runWithRetries(
     const transaction = new RequestTransaction(app.db, request.log)
     transaction.aborted = clientGone
     scoped[kTransaction] = transaction
+    scoped[kBeforeCommit] = []
     scoped[kHandlerRunning] = true
+    const checkpoint = replyCheckpoint(reply)
+    const answer = deferSend(reply)
     try {
       const result = await handler.call(app, request, reply)
-      scoped[kHandlerRunning] = false
       if (transaction.aborted) {
         await transaction.finish('rollback')
         throw new ClientClosedRequestError()
       }
-      return result
+      let payload = answer.payloadOf(result)
+      // An error status rolls back in onSend (settleBeforeSend), like a thrown error.
+      if (reply.statusCode < 400) {
+        payload = serializedPayload(reply, payload)
+        for (const work of scoped[kBeforeCommit]) await work(payload)
+        await transaction.finish('commit')
+      }
+      scoped[kHandlerRunning] = false
+      answer.restore()
+      return reply.send(payload)
     } catch (err) {
+      answer.restore()
       scoped[kHandlerRunning] = false
       if (transaction.aborted) {
         await transaction.finish('rollback')
@@ -156,9 +189,23 @@ async function runWithRetries(
       }
       if (!isLockConflict(err) || attempt >= retries || reply.sent) throw err // rolled back in onSend
       await transaction.finish('rollback')
+      checkpoint.restore()
       request.log.info({ err, attempt: attempt + 1 }, 'lock conflict: re-running the transaction')
       // A little jitter, so two deadlocked requests do not collide again in lockstep.
       await sleep(10 + Math.random() * 40 * (attempt + 1))
+    }
+  }
+}
+
+/** The status and headers before an attempt, to undo what a failed attempt set before the next one. */
+function replyCheckpoint(reply: FastifyReply) {
+  const status = reply.statusCode
+  const headers = { ...reply.getHeaders() }
+  return {
+    restore() {
+      reply.code(status)
+      for (const name of Object.keys(reply.getHeaders())) if (!(name in headers)) reply.removeHeader(name)
+      for (const [name, value] of Object.entries(headers)) if (value !== undefined) reply.header(name, value)
     }
   }
 }
@@ -171,7 +218,11 @@ function isLockConflict(err: unknown): boolean {
   return errno === 1205 || errno === 1213
 }
 
-/** Commit for a success status, roll back otherwise, before a byte of the response is written. */
+/**
+ * The handler's wrapper commits a success (runWithRetries); this rolls back an error answer
+ * (a thrown error, or a 4xx/5xx the handler sent) before a byte of it is written. A success
+ * that arrives here unsettled did not pass the wrapper, and commits as it always did.
+ */
 const settleBeforeSend: onSendHookHandler = async function settleBeforeSend(request, reply, payload) {
   const transaction = (request as ScopedRequest)[kTransaction]
   if (transaction) await transaction.finish(reply.statusCode < 400 ? 'commit' : 'rollback')
@@ -185,6 +236,12 @@ const releaseLeftovers: onResponseHookHandler = async function releaseLeftovers(
   // While the handler runs, the handler's own wrapper finishes the transaction when it settles.
   if (!transaction || transaction.isFinished || scoped[kHandlerRunning]) return
   await transaction.finish('rollback')
+}
+
+function requestBeforeCommit(this: FastifyRequest, work: BeforeCommit): void {
+  const scoped = this as ScopedRequest
+  if (!scoped[kHandlerRunning]) throw notTransactional(this)
+  scoped[kBeforeCommit].push(work)
 }
 
 function requestTx(this: FastifyRequest): Promise<EntityManager> {

@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, RouteHandlerMethod } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, ValidationFailedError } from '../http/errors'
-import { hookList } from '../route-hooks'
 import { fingerprintOf, IdempotencyStore, scopeOf, type KeyRef, type StoredAnswer } from './idempotency-store'
 
 export interface IdempotencyOptions {
@@ -23,13 +22,11 @@ const KEY_SCHEMA = {
     'makes a retry safe (IETF draft-ietf-httpapi-idempotency-key-header): the first request with a key runs, a repeat with the same body gets its answer again (Idempotent-Replayed: true), another body is a 422; keys are per route and caller, kept IDEMPOTENCY_TTL_MS'
 }
 
-const kClaimed = Symbol('lifeguard.idempotencyKey')
-type ClaimingRequest = FastifyRequest & { [kClaimed]: KeyRef | null }
-
 /**
  * `Idempotency-Key` on every transactional POST and PATCH route (the generated writes and
  * hand-written ones like POST /orders). The key is claimed inside the request transaction,
- * before the handler runs, and the answer stored in it after, before the commit: a key and the
+ * before the handler runs, and the answer stored in it after, before the commit (the scope's
+ * request.beforeCommit, which gets the payload as it will be sent): a key and the
  * change it answers are one transaction, so a crash cannot keep one without the other, and a
  * failed request (4xx, 5xx, a client that went away) keeps neither, so its retry runs afresh.
  * A repeat with the same key and body gets the first answer again — status, body, Location,
@@ -44,13 +41,10 @@ async function idempotency(app: FastifyInstance, { ttlMs }: IdempotencyOptions) 
     throw new Error('register the idempotency plugin before the transaction scope: its handler wrapper must run inside the request transaction')
   }
   const store = new IdempotencyStore(ttlMs)
-  app.decorateRequest(kClaimed, null)
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (!route.config?.transactional || !methods.some((method) => method === 'POST' || method === 'PATCH')) return
     route.handler = keyedHandler(route.handler as RouteHandlerMethod, store)
-    // First: the scope appends its commit to the same list afterwards.
-    route.onSend = [storeAnswer(store), ...hookList(route.onSend)]
     if (route.schema) {
       const headers = (route.schema.headers ?? { type: 'object', properties: {} }) as { properties?: Record<string, unknown> }
       route.schema = { ...route.schema, headers: { ...headers, properties: { ...headers.properties, [HEADER]: KEY_SCHEMA } } }
@@ -82,7 +76,7 @@ function keyedHandler(handler: RouteHandlerMethod, store: IdempotencyStore): Rou
     const claim = await store.claim(request.txExecute.bind(request), ref, fingerprintOf(request.url, request.body))
     switch (claim.kind) {
       case 'claimed':
-        ;(request as ClaimingRequest)[kClaimed] = ref
+        request.beforeCommit((payload) => storeAnswer(store, request, reply, ref, payload))
         return handler.call(this, request, reply)
       case 'replay':
         return replay(reply, claim.answer)
@@ -100,25 +94,16 @@ function replay(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
   return reply.code(answer.status).send(answer.body ?? undefined)
 }
 
-/** Keeps the answer of the request that claimed a key, in its transaction, before the commit. */
-function storeAnswer(store: IdempotencyStore): onSendHookHandler {
-  return async function storeIdempotentAnswer(request, reply, payload) {
-    const claiming = request as ClaimingRequest
-    const ref = claiming[kClaimed]
-    if (ref === null) return payload
-    claiming[kClaimed] = null
-    // An error rolls back the claim with everything else: nothing to keep.
-    if (reply.statusCode >= 400) return payload
-    const headers: Record<string, string> = {}
-    for (const name of REPLAYED_HEADERS) {
-      const value = reply.getHeader(name)
-      if (value !== undefined) headers[name] = String(value)
-    }
-    const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : null
-    if (body === null && payload !== undefined && payload !== null) throw new Error(`${request.routeOptions.url}: a streamed answer cannot be kept for Idempotency-Key replays`)
-    await store.store(request.txExecute.bind(request), ref, { status: reply.statusCode, headers, body })
-    return payload
+/** Keeps the answer of the request that claimed a key, in its transaction, before the commit (a success: an error keeps nothing). */
+async function storeAnswer(store: IdempotencyStore, request: FastifyRequest, reply: FastifyReply, ref: KeyRef, payload: unknown): Promise<void> {
+  const headers: Record<string, string> = {}
+  for (const name of REPLAYED_HEADERS) {
+    const value = reply.getHeader(name)
+    if (value !== undefined) headers[name] = String(value)
   }
+  const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : null
+  if (body === null && payload !== undefined && payload !== null) throw new Error(`${request.routeOptions.url}: a streamed answer cannot be kept for Idempotency-Key replays`)
+  await store.store(request.txExecute.bind(request), ref, { status: reply.statusCode, headers, body })
 }
 
 export default fp(idempotency, { name: 'lifeguard-idempotency', fastify: '5.x', dependencies: ['lifeguard-db'] })

@@ -288,3 +288,62 @@ t.test('a transactional GET also answers HEAD, with one transaction per request'
   t.equal(runs, 2)
   t.match(poolState(app), { active: 0 })
 })
+
+t.test('a handler that goes on writing after reply.send() has that write committed before the response', async (t) => {
+  const app = await buildTestApp(t)
+  app.post('/test/send-then-write', { config: { transactional: true } }, async (request, reply) => {
+    const tx = await request.tx()
+    reply.code(201).send({ ok: true })
+    // The payload is held back until the handler settles (src/db/deferred-answer.ts).
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await addAuthor(tx, 'written after send')
+    return reply
+  })
+  const res = await app.inject({ method: 'POST', url: '/test/send-then-write' })
+  t.equal(res.statusCode, 201)
+  t.same(res.json(), { ok: true })
+  t.same(await authorNames(app), ['written after send'], 'committed by the time the response arrived')
+  t.match(await waitForIdlePool(app), { active: 0 })
+})
+
+t.test('a deadlock after the handler answered (before the COMMIT) re-runs it, with its status and headers undone', async (t) => {
+  const app = await buildTestApp(t)
+  await app.db.query("INSERT INTO authors (id, name) VALUES (1, 'a'), (2, 'b')")
+  let attempts = 0
+  let arrived = 0
+  let bothHoldFirstLock: () => void
+  const barrier = new Promise<void>((resolve) => (bothHoldFirstLock = resolve))
+  app.post<{ Params: { first: string; second: string } }>(
+    '/test/settle-lock/:first/:second',
+    { config: { transactional: true } },
+    async (request, reply) => {
+      const attempt = ++attempts
+      const tx = await request.tx()
+      const lock = (id: string) => tx.query('SELECT id FROM authors WHERE id = ? FOR UPDATE', [Number(id)])
+      await lock(request.params.first)
+      // Between the answer and the COMMIT, where a Galera certification failure surfaces too.
+      request.beforeCommit(async () => {
+        if (attempt <= 2 && ++arrived === 2) bothHoldFirstLock()
+        if (attempt <= 2) await barrier
+        await lock(request.params.second)
+      })
+      reply.header(`x-attempt-${attempt}`, 'ran')
+      if (attempt <= 2) reply.code(202)
+      return reply.send({ attempt })
+    }
+  )
+  const responses = await within(
+    20_000,
+    Promise.all([
+      app.inject({ method: 'POST', url: '/test/settle-lock/1/2' }),
+      app.inject({ method: 'POST', url: '/test/settle-lock/2/1' })
+    ]),
+    'deadlocked requests'
+  )
+  t.equal(attempts, 3, 'the deadlock victim ran once more')
+  t.same(responses.map((res) => res.statusCode).sort(), [200, 202], 'the re-run did not keep the 202 its first run set')
+  const rerun = responses.find((res) => res.statusCode === 200)!
+  t.same(rerun.json(), { attempt: 3 })
+  t.same(Object.keys(rerun.headers).filter((name) => name.startsWith('x-attempt-')), ['x-attempt-3'], 'only the re-run’s header')
+  t.match(await waitForIdlePool(app), { active: 0 })
+})
