@@ -3,8 +3,8 @@ import { NotFoundError } from '../http/errors'
 import { parseId } from './ids'
 import type { ListReader } from './list/list-reader'
 import { needsListRead, parseFields } from './list/parse'
-import { nextPageUrl } from './list/map'
-import { listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
+import { paramsSchema, schemaIds } from './json-schemas'
+import { answerList, listOkResponse, listRequestHeaders } from './list-answer'
 import { noneMatchHits } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
@@ -23,7 +23,7 @@ type ListRequestOf = FastifyRequest<{ Querystring: Record<string, unknown> }>
  * converted by each column's codec and written by the route's response schema. No
  * QueryBuilder and no metadata lookups per request.
  */
-export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, lists: ListReader) {
+export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, lists: ListReader, { explainPlans }: { explainPlans: boolean }) {
   const ids = schemaIds(model)
   const versioned = model.version !== undefined
   const everything = fullGrant(model)
@@ -94,22 +94,16 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           tags: [model.name],
           summary: `List ${model.name} rows: ${lists.grammar.families.map((family) => family.spelling).join(', ')}`,
           querystring: lists.grammar.querySchema,
+          headers: listRequestHeaders(explainPlans),
           response: {
-            200: {
-              ...listResponseSchema(model),
-              description: 'one page of rows',
-              headers: { link: RESPONSE_HEADERS.link, 'x-total-count': RESPONSE_HEADERS.totalCount }
-            },
+            200: listOkResponse(model, explainPlans),
             ...problemResponses(400, ...access.problems, 503)
           }
         }
       },
       async function list(request: ListRequestOf, reply: FastifyReply) {
         const query = lists.parse(request.query, request.grant ?? everything, request.grant ? request.caller! : undefined)
-        const page = await lists.read(query)
-        if (page.total !== undefined) reply.header('x-total-count', page.total)
-        if (page.cursor !== undefined) reply.header('link', `<${nextPageUrl(request.url, page.cursor)}>; rel="next"`)
-        return page.rows
+        return answerList(request, reply, lists, query, explainPlans)
       }
     )
   }

@@ -1,0 +1,127 @@
+import { ScanTooLargeError, type FieldError } from '../../http/errors'
+import type { Statement } from '../../db/pooled-query'
+import { remedyOf } from '../index-advice'
+import type { ResourceModel } from '../resource-model'
+import type { RowAccess } from '../row-source'
+import { firstPageStatement, type ListStatements } from './execute'
+import { conditionsOf, type ListRequest } from './parse'
+import type { ListPlan } from './plan'
+import { explain, type QueryPlan } from './query-plan'
+import { RELEVANCE } from './search'
+import { MAX_LIST_LIMIT } from './value-schemas'
+
+/** Why a statement is refused: the problem's detail and its errors[] entry. */
+interface Refusal {
+  detail: string
+  error: FieldError
+}
+
+interface Verdict {
+  at: number
+  refusal: Promise<Refusal | undefined>
+}
+
+/** Statements judged, per entity; the least recently used is forgotten past this. */
+const MAX_VERDICTS = 300
+/** How long a verdict holds: an index added, or a table grown past the bound, is seen within this. */
+const VERDICT_TTL_MS = 5 * 60_000
+/** The page every shape is judged at: the widest one, from the start (OFFSET is REST_MAX_OFFSET's bound, per request). */
+const WIDEST_PAGE = { limit: MAX_LIST_LIMIT, offset: 0 }
+
+/**
+ * REST_MAX_SCAN_ROWS: a list whose plan would read more rows than the bound is a 400 that
+ * names what would serve it (an index on the sorted or filtered field, a narrower filter, a
+ * planned count) before it holds a pooled connection for a full scan. EXPLAIN runs before the
+ * first run of each statement text (a list shape) and its verdict is kept per text: the plan
+ * of a shape hardly depends on its values where it matters — a filter or sort no index serves
+ * reads the whole table whatever the value — while an indexed range's estimate does vary with
+ * its bounds, and is judged by the first request's values. Keying by text also shares one
+ * verdict between page shapes whose count statements are the same.
+ *
+ * What is judged: the first page's SELECT at the widest limit and offset 0 (deep offsets are
+ * REST_MAX_OFFSET's, checked per request), and an exact count's SELECT COUNT(*). Planned and
+ * estimated counts are not judged: they never read more than REST_COUNT_EXACT_BELOW rows.
+ */
+export class ScanBound {
+  private readonly verdicts = new Map<Statement, Verdict>()
+
+  constructor(
+    private readonly model: ResourceModel,
+    private readonly maxScanRows: number
+  ) {}
+
+  /** Statements with a verdict kept (for tests and metrics). */
+  get size(): number {
+    return this.verdicts.size
+  }
+
+  /** Throws ScanTooLargeError when the page or the exact count of `request` would read too much. */
+  async check(access: RowAccess, plan: ListPlan, request: ListRequest, statements: ListStatements): Promise<void> {
+    const page = firstPageStatement(this.model, plan, request, WIDEST_PAGE)
+    const judged = [this.verdictOf(page.sql, () => this.judge(access, page, (estimate) => this.pageRefusal(request, estimate)))]
+    const { count } = statements
+    if (count?.kind === 'exact') judged.push(this.verdictOf(count.sql, () => this.judge(access, count, (estimate) => this.countRefusal(estimate))))
+    for (const refusal of await Promise.all(judged)) {
+      if (refusal) throw Object.assign(new ScanTooLargeError(refusal.detail), { errors: [refusal.error] })
+    }
+  }
+
+  private verdictOf(sql: Statement, judge: () => Promise<Refusal | undefined>): Promise<Refusal | undefined> {
+    const now = Date.now()
+    const kept = this.verdicts.get(sql)
+    if (kept !== undefined && now - kept.at < VERDICT_TTL_MS) {
+      // Moved to the end: the Map's order is the least recently used first.
+      this.verdicts.delete(sql)
+      this.verdicts.set(sql, kept)
+      return kept.refusal
+    }
+    if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.delete(this.verdicts.keys().next().value!)
+    // The promise is kept, so requests of a new shape that arrive together share one EXPLAIN; a failed one is forgotten.
+    const refusal = judge()
+    this.verdicts.set(sql, { at: now, refusal })
+    refusal.catch(() => this.verdicts.delete(sql))
+    return refusal
+  }
+
+  private async judge(access: RowAccess, statement: { sql: Statement; values: unknown[] }, refusalOf: (estimate: QueryPlan) => Refusal): Promise<Refusal | undefined> {
+    const estimate = await explain(access.run, statement.sql, statement.values)
+    return estimate.scanRows > this.maxScanRows ? refusalOf(estimate) : undefined
+  }
+
+  private lead(estimate: QueryPlan): string {
+    return `this list would read about ${estimate.scanRows} rows of ${this.model.metadata.tableName}, more than REST_MAX_SCAN_ROWS (${this.maxScanRows})`
+  }
+
+  /** Names the sort no index gives (when the rows are sorted after reading them), else the filters no index serves. */
+  private pageRefusal(request: ListRequest, estimate: QueryPlan): Refusal {
+    const { model } = this
+    const lead = this.lead(estimate)
+    if (estimate.filesort) {
+      const term = request.sort[0] ?? { field: model.primary, relation: undefined, descending: false }
+      const name = term.relation ? `${term.relation.name}.${term.field.name}` : term.field.name
+      const path = `querystring.orderby.${name}`
+      let remedy: string
+      if (term.field === RELEVANCE) remedy = 'narrow the search or add a filter on an indexed field'
+      else if (term.relation) remedy = `no index of ${model.name} can give an order through ${term.relation.name}: add a filter on an indexed field, or sort by an indexed field of ${model.name}`
+      else remedy = `${remedyOf(model.name, model.metadata.tableName, term.field)} (an index starting with ${term.field.column} gives the order without sorting), or add a filter on an indexed field`
+      const message = `sorting by ${name} reads and sorts every matching row; ${remedy}`
+      return { detail: `${lead}: ${message}`, error: { path, message } }
+    }
+    const used = new Set(estimate.usedKeyParts.map((column) => column.toLowerCase()))
+    const unserved = conditionsOf(request).filter((condition) => !condition.relation && !used.has(condition.field.column.toLowerCase()))
+    if (unserved.length > 0) {
+      const [first] = unserved
+      const fields = [...new Set(unserved.map((condition) => condition.field))]
+      const remedies = fields.map((field) => remedyOf(model.name, model.metadata.tableName, field)).join('; or ')
+      const message = `no index serves the filter on ${fields.map((field) => field.name).join(', ')}: ${remedies}; or add a filter on an indexed field`
+      return { detail: `${lead}: ${message}`, error: { path: `querystring.where.${first.negated ? 'not.' : ''}${first.field.name}.${first.op}`, message } }
+    }
+    const message = 'no filter narrows the rows an index can find: add a filter on an indexed field'
+    return { detail: `${lead}: ${message}`, error: { path: 'querystring', message } }
+  }
+
+  private countRefusal(estimate: QueryPlan): Refusal {
+    const message = 'an exact count reads every matching row: ask totalCount=planned or totalCount=estimated, or add a filter on an indexed field'
+    return { detail: `${this.lead(estimate)}: ${message}`, error: { path: 'querystring.totalCount', message } }
+  }
+}
