@@ -23,12 +23,16 @@ export interface ListStatements {
  */
 export function listStatements(model: ResourceModel, plan: ListPlan, request: ListRequest): ListStatements {
   const values = filterValues(model, request)
-  let page = { sql: plan.sql, values: pageValues(plan, request, values, []) }
-  if (request.cursor !== undefined) {
+  let page: ListStatements['page']
+  if (request.cursor === undefined) page = { sql: plan.sql, values: pageValues(plan, request, values, []) }
+  else {
     const after = afterCursorQuery(plan, decodeCursor(plan.keys, plan.signature, request.cursor), request.search)
     page = { sql: after.sql, values: pageValues(plan, request, values, after.values) }
   }
-  return request.count ? { page, count: { sql: plan.countSql, values: [...joinValues(request, plan.countJoins), ...values], kind: request.count } } : { page }
+  if (request.count === undefined) return { page }
+  // Under an owner rule an estimate would come from the whole table's statistics, telling the caller about rows it may not see.
+  const kind = request.ownerScoped ? 'exact' : request.count
+  return { page, count: { sql: plan.countSql, values: [...joinValues(request, plan.countJoins), ...values], kind } }
 }
 
 /**

@@ -77,7 +77,10 @@ export class ListReader {
     // Deleted rows are for callers who may delete (and so restore) them; the read grant's owner rule still holds.
     if (request.withDeleted && caller) grantFor(model, caller, 'delete')
     // The owner rule is one more condition of the same SQL (so counts, paging and cursors follow it).
-    if (grant.owner) request.where.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject, negated: false })
+    if (grant.owner) {
+      request.where.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject, negated: false })
+      request.ownerScoped = true
+    }
     if (caller) authorizeRelations(caller, request)
     return request
   }

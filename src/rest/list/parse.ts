@@ -48,6 +48,8 @@ export interface ListRequest {
   fields?: RestField[]
   /** How X-Total-Count is counted (`totalCount=` or `Prefer: count=`); undefined: not counted. */
   count?: CountKind
+  /** The entity's owner rule restricts the caller to its own rows (set by the reader): counts are then exact, never estimated from the whole table. */
+  ownerScoped?: boolean
   cursor?: string
   /** Relations to embed (`include=`), in the order the entity declares them. */
   embeds: Embed[]

@@ -79,7 +79,9 @@ export class ScanBound {
     // The promise is kept, so requests of a new shape that arrive together share one EXPLAIN; a failed one is forgotten.
     const refusal = judge()
     this.verdicts.set(sql, { at: now, refusal })
-    refusal.catch(() => this.verdicts.delete(sql))
+    refusal.catch(() => {
+      if (this.verdicts.get(sql)?.refusal === refusal) this.verdicts.delete(sql)
+    })
     return refusal
   }
 
