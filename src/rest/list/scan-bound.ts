@@ -10,9 +10,9 @@ import { explain, type QueryPlan } from './query-plan'
 import { RELEVANCE } from './search'
 import { MAX_LIST_LIMIT } from './value-schemas'
 
-/** Why a statement is refused: the problem's detail and its errors[] entry. */
+/** Why a statement is refused: its estimate, and the errors[] entry naming what would serve it. */
 interface Refusal {
-  detail: string
+  scanRows: number
   error: FieldError
 }
 
@@ -62,7 +62,7 @@ export class ScanBound {
     const { count } = statements
     if (count?.kind === 'exact') judged.push(this.verdictOf(count.sql, () => this.judge(access, count, (estimate) => this.countRefusal(estimate))))
     for (const refusal of await Promise.all(judged)) {
-      if (refusal) throw Object.assign(new ScanTooLargeError(refusal.detail), { errors: [refusal.error] })
+      if (refusal) throw Object.assign(new ScanTooLargeError(`${this.lead(refusal, request)}: ${refusal.error.message}`), { errors: [refusal.error] })
     }
   }
 
@@ -90,40 +90,51 @@ export class ScanBound {
     return estimate.scanRows > this.maxScanRows ? refusalOf(estimate) : undefined
   }
 
-  private lead(estimate: QueryPlan): string {
-    return `this list would read about ${estimate.scanRows} rows of ${this.model.metadata.tableName}, more than REST_MAX_SCAN_ROWS (${this.maxScanRows})`
+  /** The estimate is left out under an owner rule: it is drawn from the whole table, rows the caller may not see included. */
+  private lead(refusal: Refusal, request: ListRequest): string {
+    const rows = request.ownerScoped ? 'more rows' : `about ${refusal.scanRows} rows`
+    return `this list would read ${rows}, more than REST_MAX_SCAN_ROWS (${this.maxScanRows})`
   }
 
   /** Names the sort no index gives (when the rows are sorted after reading them), else the filters no index serves. */
   private pageRefusal(request: ListRequest, estimate: QueryPlan): Refusal {
     const { model } = this
-    const lead = this.lead(estimate)
+    const { scanRows } = estimate
     if (estimate.filesort) {
       const term = request.sort[0] ?? { field: model.primary, relation: undefined, descending: false }
-      const name = term.relation ? `${term.relation.name}.${term.field.name}` : term.field.name
+      const name = nameOf(term)
       const path = `querystring.orderby.${name}`
       let remedy: string
       if (term.field === RELEVANCE) remedy = 'narrow the search or add a filter on an indexed field'
       else if (term.relation) remedy = `no index of ${model.name} can give an order through ${term.relation.name}: add a filter on an indexed field, or sort by an indexed field of ${model.name}`
       else remedy = `${remedyOf(model.name, model.metadata.tableName, term.field)} (an index starting with ${term.field.column} gives the order without sorting), or add a filter on an indexed field`
       const message = `sorting by ${name} reads and sorts every matching row; ${remedy}`
-      return { detail: `${lead}: ${message}`, error: { path, message } }
+      return { scanRows, error: { path, message } }
     }
     const used = new Set(estimate.usedKeyParts.map((column) => column.toLowerCase()))
-    const unserved = conditionsOf(request).filter((condition) => !condition.relation && !used.has(condition.field.column.toLowerCase()))
+    // A filter through a relation is read from the related table (a join, a subquery it may materialise): no index of this table serves it.
+    const unserved = conditionsOf(request).filter((condition) => condition.relation !== undefined || !used.has(condition.field.column.toLowerCase()))
     if (unserved.length > 0) {
       const [first] = unserved
-      const fields = [...new Set(unserved.map((condition) => condition.field))]
-      const remedies = fields.map((field) => remedyOf(model.name, model.metadata.tableName, field)).join('; or ')
-      const message = `no index serves the filter on ${fields.map((field) => field.name).join(', ')}: ${remedies}; or add a filter on an indexed field`
-      return { detail: `${lead}: ${message}`, error: { path: `querystring.where.${first.negated ? 'not.' : ''}${first.field.name}.${first.op}`, message } }
+      const named = new Map(unserved.map((condition) => [nameOf(condition), condition]))
+      const remedies = [...named.values()].map(({ relation, field }) => {
+        const owner = relation?.target ?? model
+        return remedyOf(owner.name, owner.metadata.tableName, field)
+      })
+      const message = `no index serves the filter on ${[...named.keys()].join(', ')}: ${remedies.join('; or ')}; or add a filter on an indexed field`
+      return { scanRows, error: { path: `querystring.where.${first.negated ? 'not.' : ''}${nameOf(first)}.${first.op}`, message } }
     }
     const message = 'no filter narrows the rows an index can find: add a filter on an indexed field'
-    return { detail: `${lead}: ${message}`, error: { path: 'querystring', message } }
+    return { scanRows, error: { path: 'querystring', message } }
   }
 
   private countRefusal(estimate: QueryPlan): Refusal {
     const message = 'an exact count reads every matching row: ask totalCount=planned or totalCount=estimated, or add a filter on an indexed field'
-    return { detail: `${this.lead(estimate)}: ${message}`, error: { path: 'querystring.totalCount', message } }
+    return { scanRows: estimate.scanRows, error: { path: 'querystring.totalCount', message } }
   }
+}
+
+/** A field as the grammar names it: `price`, or `books.price` through a relation. */
+function nameOf(term: { relation?: { name: string }; field: { name: string } }): string {
+  return term.relation ? `${term.relation.name}.${term.field.name}` : term.field.name
 }
