@@ -40,6 +40,20 @@ export function listOkResponse(model: ResourceModel, explainPlans: boolean): Jso
   }
 }
 
+/** A GET /:id's request headers, and with REST_EXPLAIN on the Accept that asks for the plan (answered when the row is read through the list: include=, withDeleted). */
+export function withPlanAccept(headers: JsonSchema | undefined, explainPlans: boolean): JsonSchema {
+  const schema = headers ?? { type: 'object', properties: {} }
+  if (!explainPlans) return schema
+  return { ...schema, properties: { ...(schema.properties as Record<string, JsonSchema>), accept: { type: 'string', maxLength: 1_000, description: `${PLAN_MEDIA_TYPE} answers the SQL and its plan instead of the row, when include= or withDeleted= reads it through the list (REST_EXPLAIN)` } } }
+}
+
+/** A GET /:id's 200 and, with REST_EXPLAIN on, the plan answer beside it. */
+export function withPlanAnswer(ok: JsonSchema, explainPlans: boolean): JsonSchema {
+  if (!explainPlans) return ok
+  const { description, headers, ...schema } = ok
+  return { description, ...(headers !== undefined && { headers }), content: { 'application/json': { schema }, [PLAN_MEDIA_TYPE]: { schema: PLAN_ANSWER_SCHEMA } } }
+}
+
 /** Reads the page of `query` (or, asked and allowed, its plan) and sets the list's headers. */
 export async function answerList(
   request: ListHttpRequest,

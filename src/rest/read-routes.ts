@@ -4,7 +4,8 @@ import { parseId } from './ids'
 import type { ListReader } from './list/list-reader'
 import { needsListRead, parseFields } from './list/parse'
 import { paramsSchema, schemaIds } from './json-schemas'
-import { answerList, listOkResponse, listRequestHeaders } from './list-answer'
+import { answerList, listOkResponse, listRequestHeaders, withPlanAccept, withPlanAnswer } from './list-answer'
+import { PLAN_MEDIA_TYPE, wantsPlan } from './list/plan-answer'
 import { noneMatchHits } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
@@ -39,9 +40,12 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           ...access.security,
           params: paramsSchema(model),
           querystring: lists.grammar.oneQuerySchema,
-          ...(versioned && { headers: conditionalHeaders('if-none-match') }),
+          ...((versioned || explainPlans) && { headers: withPlanAccept(versioned ? conditionalHeaders('if-none-match') : undefined, explainPlans) }),
           response: {
-            200: { $ref: `${ids.entity}#`, description: `the ${model.name}`, ...(versioned && { headers: { etag: RESPONSE_HEADERS.etag } }) },
+            200: withPlanAnswer(
+              { $ref: `${ids.entity}#`, description: `the ${model.name}`, ...(versioned && { headers: { etag: RESPONSE_HEADERS.etag } }) },
+              explainPlans
+            ),
             ...(versioned && { 304: { type: 'null', description: 'Not Modified: If-None-Match matched the current ETag' } }),
             ...problemResponses(400, ...access.problems, 404, 503)
           }
@@ -69,6 +73,10 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
       query.where.push({ field: model.primary, op: 'eq', value: id, negated: false })
       query.limit = 1
       query.version = true
+      if (explainPlans && wantsPlan(request.headers.accept)) {
+        reply.type(PLAN_MEDIA_TYPE)
+        return lists.explain(query)
+      }
       return answerOne(request, reply, id, (await lists.read(query)).rows[0])
     }
 
