@@ -1,4 +1,5 @@
 import t from 'tap'
+import { Validator } from '@seriousme/openapi-schema-validator'
 import { buildApp } from '../../src/app'
 import { loadConfigWithWarnings } from '../../src/config'
 import { adminConnection, createTestDatabase } from '../helper'
@@ -125,8 +126,14 @@ t.test('query cost: counts, scan bound, plans', async (t) => {
     t.match(one.json(), { sql: /WHERE `books`.`id` = \? .*LIMIT \? OFFSET \?$/, plan: { query_block: Object } }, 'GET /:id with include= answers the plan of its list read')
     t.match((await bounded.inject('/books/1?include=author')).json(), { id: 1, author: { id: few } }, 'without the Accept, the row')
     t.match((await bounded.inject({ url: '/books/1', headers: { accept } })).json(), { id: 1 }, 'GET /:id without include= reads no list: the row')
-    const spec = (await bounded.inject('/docs/json')).json()
+    const spec = (await bounded.inject('/openapi.json')).json()
     t.ok(spec.paths['/books'].get.responses['200'].content[accept], 'OpenAPI shows the plan answer with REST_EXPLAIN on')
+    t.ok(spec.paths['/books'].get.responses['200'].headers['preference-applied'], 'and Preference-Applied')
+    t.ok(spec.paths['/books/{id}'].get.responses['200'].content[accept], 'on GET /:id too')
+    t.ok(spec.paths['/books/{id}'].get.responses['200'].headers.etag, 'beside its ETag')
+    const validator = new Validator({ allErrors: true })
+    const result = await validator.validate(structuredClone(spec))
+    t.ok(result.valid, `the document stays valid OpenAPI: ${JSON.stringify(result.errors)}`)
   })
 
   t.test('REST_EXPLAIN with NODE_ENV=production starts with a warning', async (t) => {
