@@ -4,7 +4,7 @@ import { remedyOf } from '../index-advice'
 import type { ResourceModel } from '../resource-model'
 import type { RowAccess } from '../row-source'
 import { firstPageStatement, type ListStatements } from './execute'
-import { conditionsOf, type ListRequest } from './parse'
+import { conditionsOf, type Condition, type ListRequest, type SortTerm } from './parse'
 import type { ListPlan } from './plan'
 import { explain, type QueryPlan } from './query-plan'
 import { RELEVANCE } from './search'
@@ -96,42 +96,60 @@ export class ScanBound {
     return `this list would read ${rows}, more than REST_MAX_SCAN_ROWS (${this.maxScanRows})`
   }
 
-  /** Names the sort no index gives (when the rows are sorted after reading them), else the filters no index serves. */
+  /**
+   * Names what would serve the page: when its rows are sorted after reading them, an index
+   * giving the requested order (or, without a requested sort, a narrower filter: an index found
+   * the matches, and all of them are sorted by the primary key); else the filters no index serves.
+   */
   private pageRefusal(request: ListRequest, estimate: QueryPlan): Refusal {
-    const { model } = this
     const { scanRows } = estimate
-    if (estimate.filesort) {
-      const term = request.sort[0] ?? { field: model.primary, relation: undefined, descending: false }
-      const name = nameOf(term)
-      const path = `querystring.orderby.${name}`
-      let remedy: string
-      if (term.field === RELEVANCE) remedy = 'narrow the search or add a filter on an indexed field'
-      else if (term.relation) remedy = `no index of ${model.name} can give an order through ${term.relation.name}: add a filter on an indexed field, or sort by an indexed field of ${model.name}`
-      else remedy = `${remedyOf(model.name, model.metadata.tableName, term.field)} (an index starting with ${term.field.column} gives the order without sorting), or add a filter on an indexed field`
-      const message = `sorting by ${name} reads and sorts every matching row; ${remedy}`
-      return { scanRows, error: { path, message } }
-    }
+    if (estimate.filesort && request.sort.length > 0) return { scanRows, error: this.sortRefusal(request.sort) }
     const used = new Set(estimate.usedKeyParts.map((column) => column.toLowerCase()))
+    const conditions = conditionsOf(request)
     // A filter through a relation is read from the related table (a join, a subquery it may materialise): no index of this table serves it.
-    const unserved = conditionsOf(request).filter((condition) => condition.relation !== undefined || !used.has(condition.field.column.toLowerCase()))
-    if (unserved.length > 0) {
-      const [first] = unserved
-      const named = new Map(unserved.map((condition) => [nameOf(condition), condition]))
-      const remedies = [...named.values()].map(({ relation, field }) => {
-        const owner = relation?.target ?? model
-        return remedyOf(owner.name, owner.metadata.tableName, field)
-      })
-      const message = `no index serves the filter on ${[...named.keys()].join(', ')}: ${remedies.join('; or ')}; or add a filter on an indexed field`
-      return { scanRows, error: { path: `querystring.where.${first.negated ? 'not.' : ''}${nameOf(first)}.${first.op}`, message } }
+    const unserved = conditions.filter((condition) => condition.relation !== undefined || !used.has(condition.field.column.toLowerCase()))
+    if (estimate.filesort || unserved.length === 0) {
+      const served = conditions.filter((condition) => !unserved.includes(condition))
+      if (served.length === 0) return { scanRows, error: { path: 'querystring', message: 'no filter narrows the rows an index can find: add a filter on an indexed field' } }
+      const message = `the filter on ${[...new Set(served.map(nameOf))].join(', ')} matches too many rows, all read${estimate.filesort ? ' and sorted' : ''}: narrow it, or add a filter on another indexed field`
+      return { scanRows, error: { path: pathOf(served[0]), message } }
     }
-    const message = 'no filter narrows the rows an index can find: add a filter on an indexed field'
-    return { scanRows, error: { path: 'querystring', message } }
+    const named = new Map(unserved.map((condition) => [nameOf(condition), condition]))
+    const remedies = [...named.values()].map(({ relation, field }) => {
+      const entity = relation?.target ?? this.model
+      return remedyOf(entity.name, entity.metadata.tableName, field)
+    })
+    const message = `no index serves the filter on ${[...named.keys()].join(', ')}: ${remedies.join('; or ')}; or add a filter on an indexed field`
+    return { scanRows, error: { path: pathOf(unserved[0]), message } }
+  }
+
+  /** The sort keys no index gives: one field's @Index(), or the composite index of several. */
+  private sortRefusal(sort: readonly SortTerm[]): FieldError {
+    const { model } = this
+    const names = sort.map(nameOf)
+    const path = `querystring.orderby.${names[0]}`
+    const sorting = `sorting by ${names.join(', ')} reads and sorts every matching row`
+    const through = sort.find((term) => term.relation !== undefined || term.field === RELEVANCE)
+    if (through?.field === RELEVANCE) return { path, message: `${sorting}; narrow the search or add a filter on an indexed field` }
+    if (through) {
+      return { path, message: `${sorting}; no index of ${model.name} gives an order through ${through.relation!.name}: add a filter on an indexed field, or sort by indexed fields of ${model.name}` }
+    }
+    const remedy =
+      sort.length === 1
+        ? `${remedyOf(model.name, model.metadata.tableName, sort[0].field)} (an index starting with ${sort[0].field.column} gives the order without sorting)`
+        : `add @Index([${sort.map((term) => `'${term.field.name}'`).join(', ')}]) to the ${model.name} class (an index on (${sort.map((term) => term.field.column).join(', ')}) gives the order without sorting)`
+    return { path, message: `${sorting}; ${remedy}, or add a filter on an indexed field` }
   }
 
   private countRefusal(estimate: QueryPlan): Refusal {
     const message = 'an exact count reads every matching row: ask totalCount=planned or totalCount=estimated, or add a filter on an indexed field'
     return { scanRows: estimate.scanRows, error: { path: 'querystring.totalCount', message } }
   }
+}
+
+/** The query key of a condition, for errors[].path. */
+function pathOf(condition: Condition): string {
+  return `querystring.where.${condition.negated ? 'not.' : ''}${nameOf(condition)}.${condition.op}`
 }
 
 /** A field as the grammar names it: `price`, or `books.price` through a relation. */
