@@ -55,6 +55,8 @@ t.test('query cost: counts, scan bound, plans', async (t) => {
     t.not(String(expected), '1285', 'on this data the estimate is not the exact count (the test tells them apart)')
     const urlWins = await plain.inject({ url: '/books?limit=1&totalCount=exact', headers: { prefer: 'count=planned' } })
     t.equal(urlWins.headers['preference-applied'], 'count=exact', 'totalCount= wins over Prefer')
+    const invalid = problemOf(t, await plain.inject('/books?totalCount=approximately'), 400)
+    t.match(invalid.errors, [{ path: 'querystring.totalCount', message: /exact.*planned.*estimated/ }], 'a totalCount= value it does not know is a 400 naming the kinds')
     const unknown = await plain.inject({ url: '/books?limit=1', headers: { prefer: 'count=approximately' } })
     t.notOk(unknown.headers['x-total-count'], 'an unknown count preference is ignored')
   })
