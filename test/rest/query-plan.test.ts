@@ -1,5 +1,5 @@
 import t from 'tap'
-import { readPlan } from '../../src/rest/list/query-plan'
+import { readPlan, rowsToFill } from '../../src/rest/list/query-plan'
 import { withoutValues } from '../../src/rest/list/plan-answer'
 
 // The EXPLAIN reader on the plan shapes it meets; the live MariaDB shapes are covered by query-cost.test.ts.
@@ -45,4 +45,24 @@ t.test('withoutValues hides every literal of a plan, keeps its names', async (t)
   const shown = withoutValues(plan) as any
   t.equal(shown.query_block.table.attached_condition, 'books2.title = ? and books2.stock > ? and books2.price < ? and t1.isbn = ? and books2.code = ?')
   t.same({ ...shown.query_block.table, attached_condition: undefined }, { ...plan.query_block.table, attached_condition: undefined }, 'names, sizes and numbers of the plan itself stay')
+})
+
+t.test('rowsToFill: a streamed page stops at its LIMIT, a sorted one reads all, a materialised subquery is read whole', async (t) => {
+  const range = { query_block: { select_id: 1, nested_loop: [{ table: { table_name: 'books', access_type: 'ref', used_key_parts: ['authorId'], rows: 2900, filtered: 100 } }] } }
+  t.equal(rowsToFill(readPlan(range), 101), 101, 'rows in key order: one page')
+  const filtered = { query_block: { select_id: 1, nested_loop: [{ table: { table_name: 'books', access_type: 'index', rows: 3000, filtered: 10 } }] } }
+  t.equal(rowsToFill(readPlan(filtered), 101), 1010, 'one in ten matches: ten pages read for one')
+  const sorted = { query_block: { select_id: 1, filesort: { temporary_table: { nested_loop: [{ table: { table_name: 'books', access_type: 'ALL', rows: 3000, filtered: 100 } }] } } } }
+  t.equal(rowsToFill(readPlan(sorted), 101), 3000, 'sorted: everything first')
+  const semiJoin = {
+    query_block: {
+      select_id: 1,
+      nested_loop: [
+        { table: { table_name: 'authors', access_type: 'index', rows: 1, filtered: 100 } },
+        { table: { table_name: '<subquery2>', access_type: 'eq_ref', rows: 1, filtered: 100, materialized: { unique: 1, query_block: { select_id: 2, nested_loop: [{ table: { table_name: 'b', access_type: 'ALL', rows: 3000, filtered: 100 } }] } } } }
+      ]
+    }
+  }
+  t.match(readPlan(semiJoin), { scanRows: 3001, materializedRows: 3000 })
+  t.equal(rowsToFill(readPlan(semiJoin), 101), 3001, 'the materialised table is read whole before the first row')
 })

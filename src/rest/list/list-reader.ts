@@ -5,7 +5,7 @@ import type { RowAccess, RowSource } from '../row-source'
 import { Embedder } from './embed'
 import { listStatements, runList } from './execute'
 import type { SentCount } from './counts'
-import { explain } from './query-plan'
+import { explain, rowsToFill } from './query-plan'
 import { plannedStatement, type PlanAnswer } from './plan-answer'
 import { ScanBound } from './scan-bound'
 import { listGrammarOf, type ListGrammar } from './grammar'
@@ -46,7 +46,7 @@ export class ListReader {
   private readonly planner: ListPlanner
   private readonly embedder = new Embedder()
   /** Undefined without REST_MAX_SCAN_ROWS: then a read does no EXPLAIN and no work for it beyond one test. */
-  readonly scanBound: ScanBound | undefined
+  private readonly scanBound: ScanBound | undefined
   private readonly countExactBelow: number
 
   constructor(
@@ -122,7 +122,7 @@ export class ListReader {
         explain(access.run, page.sql, page.values),
         count === undefined ? undefined : explain(access.run, count.sql, count.values)
       ])
-      const answer: PlanAnswer = plannedStatement(page.sql, pagePlan)
+      const answer: PlanAnswer = plannedStatement(page.sql, pagePlan, rowsToFill(pagePlan, request.limit + 1 + request.offset))
       if (count !== undefined) answer.count = plannedStatement(count.sql, countPlan!)
       return answer
     })

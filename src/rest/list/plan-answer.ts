@@ -23,8 +23,9 @@ export interface PlanAnswer extends PlannedStatement {
   count?: PlannedStatement
 }
 
-export function plannedStatement(sql: Statement, estimate: QueryPlan): PlannedStatement {
-  return { sql, scanRows: estimate.scanRows, resultRows: estimate.resultRows, filesort: estimate.filesort, plan: withoutValues(estimate.plan) }
+/** `scanRows`: what the statement reads for its answer (a page stops at its LIMIT when nothing is sorted: rowsToFill). */
+export function plannedStatement(sql: Statement, estimate: QueryPlan, scanRows = estimate.scanRows): PlannedStatement {
+  return { sql, scanRows, resultRows: estimate.resultRows, filesort: estimate.filesort, plan: withoutValues(estimate.plan) }
 }
 
 /** Plan entries that hold only names and sizes: everything else may quote a bound value. */
@@ -51,9 +52,9 @@ export function wantsPlan(accept: string | undefined): boolean {
 
 const statementProperties: Record<string, JsonSchema> = {
   sql: { type: 'string', description: 'the statement, with ? where each bind value goes (values are not shown)' },
-  scanRows: { type: 'integer', description: "rows the optimiser estimates the statement reads" },
+  scanRows: { type: 'integer', description: 'rows the optimiser estimates the statement reads for its answer (a page that needs no sort stops at its LIMIT)' },
   resultRows: { type: 'integer', description: 'rows it estimates the statement answers' },
-  filesort: { type: 'boolean', description: 'the rows are sorted after reading (no index gives the order)' },
+  filesort: { type: 'boolean', description: 'the rows are sorted (or gathered in a temporary table) after reading: no index gives the order' },
   plan: { type: 'object', additionalProperties: true, description: 'EXPLAIN FORMAT=JSON as the server wrote it' }
 }
 

@@ -6,7 +6,7 @@ import type { RowAccess } from '../row-source'
 import { firstPageStatement, type ListStatements } from './execute'
 import { conditionsOf, type Condition, type ListRequest, type SortTerm } from './parse'
 import type { ListPlan } from './plan'
-import { explain, type QueryPlan } from './query-plan'
+import { explain, rowsToFill, type QueryPlan } from './query-plan'
 import { RELEVANCE } from './search'
 import { MAX_LIST_LIMIT } from './value-schemas'
 
@@ -50,17 +50,15 @@ export class ScanBound {
     private readonly maxScanRows: number
   ) {}
 
-  /** Statements with a verdict kept (for tests and metrics). */
-  get size(): number {
-    return this.verdicts.size
-  }
-
   /** Throws ScanTooLargeError when the page or the exact count of `request` would read too much. */
   async check(access: RowAccess, plan: ListPlan, request: ListRequest, statements: ListStatements): Promise<void> {
     const page = firstPageStatement(this.model, plan, request, WIDEST_PAGE)
-    const judged = [this.verdictOf(page.sql, () => this.judge(access, page, (estimate) => this.pageRefusal(request, estimate)))]
+    const pageRows = (estimate: QueryPlan) => rowsToFill(estimate, WIDEST_PAGE.limit + 1)
+    const judged = [this.verdictOf(page.sql, () => this.judge(access, page, pageRows, (estimate, rows) => this.pageRefusal(request, estimate, rows)))]
     const { count } = statements
-    if (count?.kind === 'exact') judged.push(this.verdictOf(count.sql, () => this.judge(access, count, (estimate) => this.countRefusal(estimate))))
+    if (count?.kind === 'exact') {
+      judged.push(this.verdictOf(count.sql, () => this.judge(access, count, (estimate) => estimate.scanRows, (_estimate, rows) => this.countRefusal(rows))))
+    }
     for (const refusal of await Promise.all(judged)) {
       if (refusal) throw Object.assign(new ScanTooLargeError(`${this.lead(refusal, request)}: ${refusal.error.message}`), { errors: [refusal.error] })
     }
@@ -85,9 +83,15 @@ export class ScanBound {
     return refusal
   }
 
-  private async judge(access: RowAccess, statement: { sql: Statement; values: unknown[] }, refusalOf: (estimate: QueryPlan) => Refusal): Promise<Refusal | undefined> {
+  private async judge(
+    access: RowAccess,
+    statement: { sql: Statement; values: unknown[] },
+    rowsRead: (estimate: QueryPlan) => number,
+    refusalOf: (estimate: QueryPlan, rows: number) => Refusal
+  ): Promise<Refusal | undefined> {
     const estimate = await explain(access.run, statement.sql, statement.values)
-    return estimate.scanRows > this.maxScanRows ? refusalOf(estimate) : undefined
+    const rows = rowsRead(estimate)
+    return rows > this.maxScanRows ? refusalOf(estimate, rows) : undefined
   }
 
   /** The estimate is left out under an owner rule: it is drawn from the whole table, rows the caller may not see included. */
@@ -101,8 +105,7 @@ export class ScanBound {
    * giving the requested order (or, without a requested sort, a narrower filter: an index found
    * the matches, and all of them are sorted by the primary key); else the filters no index serves.
    */
-  private pageRefusal(request: ListRequest, estimate: QueryPlan): Refusal {
-    const { scanRows } = estimate
+  private pageRefusal(request: ListRequest, estimate: QueryPlan, scanRows: number): Refusal {
     if (estimate.filesort && request.sort.length > 0) return { scanRows, error: this.sortRefusal(request.sort) }
     const used = new Set(estimate.usedKeyParts.map((column) => column.toLowerCase()))
     const conditions = conditionsOf(request)
@@ -141,9 +144,9 @@ export class ScanBound {
     return { path, message: `${sorting}; ${remedy}, or add a filter on an indexed field` }
   }
 
-  private countRefusal(estimate: QueryPlan): Refusal {
+  private countRefusal(scanRows: number): Refusal {
     const message = 'an exact count reads every matching row: ask totalCount=planned or totalCount=estimated, or add a filter on an indexed field'
-    return { scanRows: estimate.scanRows, error: { path: 'querystring.totalCount', message } }
+    return { scanRows, error: { path: 'querystring.totalCount', message } }
   }
 }
 
