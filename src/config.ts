@@ -209,7 +209,7 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,
     default: 10_000,
-    description: 'totalCount=estimated counts exactly when the plan says counting reads fewer rows than this, else sends the planned estimate'
+    description: 'totalCount=estimated counts exactly when the plan says counting reads fewer rows than this (and no more than REST_MAX_SCAN_ROWS when set), else sends the planned estimate'
   }),
   // A developer's tool: the plan names tables, columns and indexes. Never on in production (a warning says so).
   REST_EXPLAIN: Type.Boolean({

@@ -68,6 +68,12 @@ t.test('query cost: counts, scan bound, plans', async (t) => {
     t.equal(small.headers['x-total-count'], '100')
     const nested = await bounded.inject({ url: `/authors/${few}/books?limit=1`, headers: { prefer: 'count=estimated' } })
     t.equal(nested.headers['x-total-count'], '100', 'nested lists count the same way')
+    // 2,900 matches: the page stops at its LIMIT (under the bound), the count would read them all (over it).
+    const above = await buildApp({ ...config, REST_MAX_SCAN_ROWS: 500, REST_COUNT_EXACT_BELOW: 10_000 })
+    t.teardown(() => above.close())
+    const capped = await above.inject(`/books?where.authorId.eq=${many}&limit=1&totalCount=estimated`)
+    t.equal(capped.statusCode, 200, capped.body)
+    t.equal(capped.headers['preference-applied'], 'count=planned', 'over REST_MAX_SCAN_ROWS an estimated count is planned, though REST_COUNT_EXACT_BELOW is higher')
     const large = await bounded.inject(`/books?where.authorId.eq=${many}&limit=1&totalCount=estimated`)
     t.equal(large.statusCode, 200, large.body)
     t.equal(large.headers['preference-applied'], 'count=planned')

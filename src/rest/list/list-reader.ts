@@ -57,7 +57,8 @@ export class ListReader {
     this.grammar = listGrammarOf(model)
     this.planner = new ListPlanner(model)
     this.scanBound = costs.maxScanRows > 0 ? new ScanBound(model, costs.maxScanRows) : undefined
-    this.countExactBelow = costs.countExactBelow
+    // An estimated count that counts exactly must not read more than the scan bound lets an exact one read.
+    this.countExactBelow = costs.maxScanRows > 0 ? Math.min(costs.countExactBelow, costs.maxScanRows + 1) : costs.countExactBelow
   }
 
   /**
