@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { JsonSchema } from './kinds'
 import { listResponseSchema } from './json-schemas'
-import { requestedCount } from './list/counts'
+import { preferredCount } from './list/counts'
 import type { ListReader } from './list/list-reader'
 import { nextPageUrl } from './list/map'
 import type { ListRequest } from './list/parse'
@@ -62,7 +62,7 @@ export async function answerList(
   query: ListRequest,
   explainPlans: boolean
 ): Promise<Array<Record<string, unknown>> | PlanAnswer> {
-  if (request.query.totalCount === undefined && request.headers.prefer !== undefined) query.count = requestedCount(undefined, request.headers.prefer)
+  if (request.query.totalCount === undefined && request.headers.prefer !== undefined) query.count = preferredCount(request.headers.prefer)
   if (explainPlans && wantsPlan(request.headers.accept)) {
     reply.type(PLAN_MEDIA_TYPE)
     return lists.explain(query)

@@ -18,19 +18,17 @@ const KINDS: Readonly<Record<string, CountKind | undefined>> = { true: 'exact', 
 /** The `totalCount=` values the query schema admits: true (= exact, as before issue 14), false (no count), or a kind. */
 export const TOTAL_COUNT_VALUES = ['true', 'false', 'exact', 'planned', 'estimated']
 
-/** `totalCount=` text as a kind; undefined for false or absent. */
+/** `totalCount=` text (the schema admits only TOTAL_COUNT_VALUES) as a kind; undefined for false or absent. */
 export function countKindOf(totalCount: unknown): CountKind | undefined {
-  return typeof totalCount === 'string' ? KINDS[totalCount] : totalCount === true ? 'exact' : undefined
+  return typeof totalCount === 'string' ? KINDS[totalCount] : undefined
 }
 
 /**
- * The kind a list request asks for: `totalCount=` when the URL has it (false included: the URL
- * is explicit, and caches key on it), else `Prefer: count=…`; an unknown count value is
- * ignored, as RFC 7240 asks of preferences a server does not know.
+ * The kind `Prefer: count=…` asks for, read only when the URL has no `totalCount=` (false
+ * included: the URL is explicit, and caches key on it); an unknown count value is ignored, as
+ * RFC 7240 asks of preferences a server does not know.
  */
-export function requestedCount(totalCount: unknown, prefer: string | string[] | undefined): CountKind | undefined {
-  if (totalCount !== undefined) return countKindOf(totalCount)
-  if (prefer === undefined) return undefined
+export function preferredCount(prefer: string | string[]): CountKind | undefined {
   const value = preferencesOf(prefer).get('count')
   return value === 'exact' || value === 'planned' || value === 'estimated' ? value : undefined
 }
