@@ -86,7 +86,12 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     await app.register(serverTiming, { enabled: config.HTTP_SERVER_TIMING })
     // Likewise for the API routes: a client that hangs up gets its queued borrows cancelled and its statements killed.
     await app.register(clientAbort)
-    await app.register(restRoutes, { entities, bulkMax: config.REST_BULK_MAX })
+    await app.register(restRoutes, {
+      entities,
+      bulkMax: config.REST_BULK_MAX,
+      listCosts: { maxScanRows: config.REST_MAX_SCAN_ROWS, countExactBelow: config.REST_COUNT_EXACT_BELOW },
+      explainPlans: config.REST_EXPLAIN
+    })
     await app.register(orderRoutes)
   } catch (err) {
     // A start-up refusal (a bad entity, an unreachable database) must not leave the pool open.

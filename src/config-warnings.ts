@@ -1,14 +1,25 @@
 /**
  * Warnings about variables that look meant for Lifeguard but are not among the ones it reads
- * (a typo such as DB_POOL_SZE), each naming the known variable spelled most like it.
+ * (a typo such as DB_POOL_SZE), each naming the known variable spelled most like it; and about
+ * developer settings left on in production.
  */
 
-/** A variable Lifeguard does not read although its prefix says it was meant for Lifeguard. */
+/** A variable Lifeguard does not read although its prefix says it was meant for Lifeguard, or a setting risky where it is set. */
 export interface ConfigWarning {
   variable: string
-  /** the known variable spelled most like it, by edit distance */
-  closest: string
+  /** the known variable spelled most like it, by edit distance (unknown variables only) */
+  closest?: string
   message: string
+}
+
+/**
+ * REST_EXPLAIN answers anyone who may list an entity with its SQL, tables, columns and
+ * indexes: a developer's tool. With NODE_ENV=production it still starts (the operator chose
+ * it), but says so, every start.
+ */
+export function productionWarnings(settings: { REST_EXPLAIN: boolean }, env: Record<string, string | undefined>): ConfigWarning[] {
+  if (!settings.REST_EXPLAIN || env.NODE_ENV !== 'production') return []
+  return [{ variable: 'REST_EXPLAIN', message: 'REST_EXPLAIN is on with NODE_ENV=production: list routes answer their SQL and query plans to any caller who may list; turn it off' }]
 }
 
 /**

@@ -1,7 +1,7 @@
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 import { invalidCombinations } from './config-combinations'
-import { unknownVariableWarnings, type ConfigWarning } from './config-warnings'
+import { productionWarnings, unknownVariableWarnings, type ConfigWarning } from './config-warnings'
 
 /**
  * Every environment variable Lifeguard reads, written once. The TypeBox schema is
@@ -196,6 +196,26 @@ export const ConfigSchema = Type.Object({
     description:
       'refuse to start when a sortable or filterable field of an exposed entity has no index starting with its column (false: one warning per field)'
   }),
+  // Query cost (issue 14). Off by default: the bound judges by the optimiser's estimates, and a
+  // list that works today must not start failing on an upgrade; an operator opts in with a number.
+  REST_MAX_SCAN_ROWS: Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 0,
+    description:
+      'refuse (400 scan-too-large) a list whose plan, by EXPLAIN once per list shape, would read more rows than this, or an exact count that would (0 = no bound)'
+  }),
+  REST_COUNT_EXACT_BELOW: Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 10_000,
+    description: 'totalCount=estimated counts exactly when the plan says counting reads fewer rows than this (and no more than REST_MAX_SCAN_ROWS when set), else sends the planned estimate'
+  }),
+  // A developer's tool: the plan names tables, columns and indexes. Never on in production (a warning says so).
+  REST_EXPLAIN: Type.Boolean({
+    default: false,
+    description: 'list routes answer Accept: application/vnd.lifeguard.plan+json with the SQL and its EXPLAIN plan instead of rows (not for production)'
+  }),
   IDEMPOTENCY_TTL_MS: Type.Integer({
     minimum: 1_000,
     maximum: 30 * 86_400_000,
@@ -242,7 +262,7 @@ export function loadConfigWithWarnings(env: EnvSource = process.env, overrides: 
   const merged = { ...config, ...overrides }
   const combinations = invalidCombinations(merged)
   if (combinations.length > 0) throw new ConfigError(combinations.join('\n'))
-  return { config: merged, warnings: unknownVariableWarnings(env, KNOWN_VARIABLES) }
+  return { config: merged, warnings: [...unknownVariableWarnings(env, KNOWN_VARIABLES), ...productionWarnings(merged, env)] }
 }
 
 /** The switches: the settings whose schema is a boolean (optional ones included), as describeAccepted tells them. */

@@ -16,7 +16,10 @@ t.test('defaults cover every variable', async (t) => {
     DB_POOL_ACQUIRE_TIMEOUT_MS: 5_000,
     DB_POOL_LEAK_DETECTION_MS: 0,
     DB_STATEMENT_TIMEOUT_MS: 15_000,
-    REST_MAX_OFFSET: 10_000
+    REST_MAX_OFFSET: 10_000,
+    REST_MAX_SCAN_ROWS: 0,
+    REST_COUNT_EXACT_BELOW: 10_000,
+    REST_EXPLAIN: false
   })
   t.equal(config.DB_POOL_MAX_IDLE, undefined, 'max idle follows the pool size unless set')
 })

@@ -11,7 +11,7 @@ export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match'
 
 /**
  * Response headers a cross-origin script may read: without this list it sees only the
- * safelisted ones (Content-Type, Cache-Control, ...), so paging (Link, X-Total-Count),
+ * safelisted ones (Content-Type, Cache-Control, ...), so paging (Link, X-Total-Count and how it was counted, Preference-Applied),
  * concurrency (ETag), created rows (Location) and backing off (Retry-After, the rate limiter's
  * draft-spec RateLimit-*) would be invisible to it.
  */
@@ -20,6 +20,7 @@ export const CORS_EXPOSED_HEADERS = [
   'Link',
   'Location',
   'X-Total-Count',
+  'Preference-Applied',
   'Retry-After',
   'RateLimit-Limit',
   'RateLimit-Remaining',

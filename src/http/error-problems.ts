@@ -14,6 +14,7 @@ const BY_CODE: Readonly<Record<string, ProblemSlug>> = {
   LG_NOT_FOUND: 'not-found',
   LG_BAD_REQUEST: 'bad-request',
   LG_OFFSET_TOO_DEEP: 'offset-too-deep',
+  LG_SCAN_TOO_LARGE: 'scan-too-large',
   LG_TOO_MANY_ROWS: 'too-many-rows',
   LG_IDEMPOTENCY_KEY_REUSED: 'idempotency-key-reused',
   LG_IDEMPOTENCY_KEY_IN_PROGRESS: 'idempotency-key-in-progress',

@@ -24,6 +24,8 @@ export const IdempotencyKeyReusedError = createError<[string]>('LG_IDEMPOTENCY_K
 export const IdempotencyKeyInProgressError = createError<[string]>('LG_IDEMPOTENCY_KEY_IN_PROGRESS', '%s', 409)
 /** A list offset deeper than REST_MAX_OFFSET: deep pages are read with the cursor, never with OFFSET. */
 export const OffsetTooDeepError = createError<[string]>('LG_OFFSET_TOO_DEEP', '%s', 400)
+/** A list whose plan would read more rows than REST_MAX_SCAN_ROWS (src/rest/list/scan-bound.ts): the detail names the index or filter that would serve it. */
+export const ScanTooLargeError = createError<[string]>('LG_SCAN_TOO_LARGE', '%s', 400)
 /** The database cannot be reached or dropped the connection. */
 export const DatabaseUnavailableError = createError<[string]>('LG_DATABASE_UNAVAILABLE', '%s', 503)
 

@@ -21,6 +21,7 @@ export const PROBLEM_TYPES = {
   'malformed-request': { status: 400, meaning: 'the HTTP request could not be parsed; the connection is closed' },
   'too-many-query-parameters': { status: 400, meaning: 'the query string has more parameters than HTTP_MAX_QUERY_PARAMETERS' },
   'offset-too-deep': { status: 400, meaning: 'a list offset beyond REST_MAX_OFFSET; follow the Link rel="next" cursor instead' },
+  'scan-too-large': { status: 400, meaning: 'a list whose plan would read more rows than REST_MAX_SCAN_ROWS; detail names the field to index, the filter to add or the count to ask for' },
   'bad-request': { status: 400, meaning: 'any other 400' },
   // 401, 403 (src/auth/, docs/security.md)
   unauthorized: { status: 401, meaning: 'the route needs a token and none was sent, or the Bearer token does not verify; WWW-Authenticate says which' },

@@ -125,7 +125,7 @@ function gapOf(entity: string, table: string, field: RestField, sortable: boolea
  * TEXT and BLOB columns take an index only on a prefix, which `@Index()` cannot declare. (They are
  * never sortable: buildResourceModel refuses that, so a prefix index's inability to sort never matters here.)
  */
-function remedyOf(entity: string, table: string, field: RestField): string {
+export function remedyOf(entity: string, table: string, field: RestField): string {
   const type = typeof field.metadata.type === 'string' ? field.metadata.type.toLowerCase() : ''
   if (!/text|blob|json/.test(type)) return `add @Index() to ${entity}.${field.name}`
   return `add a prefix index in a migration (CREATE INDEX ... ON ${table} (${field.column}(100))) or leave ${entity}.${field.name} out of "filterable"`

@@ -12,12 +12,16 @@ import { registerCreateRoute } from './create-route'
 import { registerFilterWrites } from './filter-writes'
 import { registerRestoreRoute } from './restore-route'
 import { registerNestedRoutes } from './nested-routes'
-import { ListReader } from './list/list-reader'
+import { ListReader, type ListCosts } from './list/list-reader'
 
 export interface RestRoutesOptions {
   entities: Function[]
   /** REST_BULK_MAX: most rows one POST may create as an array. */
   bulkMax: number
+  /** REST_MAX_SCAN_ROWS and REST_COUNT_EXACT_BELOW. */
+  listCosts?: ListCosts
+  /** REST_EXPLAIN: list routes answer their plan to Accept: application/vnd.lifeguard.plan+json. */
+  explainPlans?: boolean
 }
 
 /**
@@ -25,7 +29,7 @@ export interface RestRoutesOptions {
  * `@RestResource`: its schemas are added once and shared by `$ref`, then its routes are
  * registered. Everything per entity is computed here, at start-up, from TypeORM's metadata.
  */
-export default async function restRoutes(app: FastifyInstance, { entities, bulkMax }: RestRoutesOptions) {
+export default async function restRoutes(app: FastifyInstance, { entities, bulkMax, listCosts, explainPlans = false }: RestRoutesOptions) {
   const models = entities.filter((entity) => getRestResource(entity) !== undefined).map((entity) => buildResourceModel(app.db.getMetadata(entity)))
   linkRelations(models)
   for (const model of models) {
@@ -41,8 +45,8 @@ export default async function restRoutes(app: FastifyInstance, { entities, bulkM
       const events = needsEntityEvents(app.db, model.metadata) ? new EntityEvents(app.db, model) : undefined
       const source = rowSourceFor(app.db, events)
       const reader = new ResourceReader(model, source)
-      const lists = new ListReader(model, source)
-      registerReadRoutes(app, model, reader, lists)
+      const lists = new ListReader(model, source, listCosts)
+      registerReadRoutes(app, model, reader, lists, { explainPlans })
       registerWriteRoutes(app, model, reader, events)
       registerFilterWrites(app, model, reader, lists, events, { bulkMax })
       registerRestoreRoute(app, model, reader, events)
@@ -52,7 +56,7 @@ export default async function restRoutes(app: FastifyInstance, { entities, bulkM
   for (const [parent, { reader }] of parts) {
     for (const relation of parent.includable.values()) {
       const { lists, writes } = parts.get(relation.target)!
-      registerNestedRoutes(app, { parent, parentReader: reader, relation, lists, writes })
+      registerNestedRoutes(app, { parent, parentReader: reader, relation, lists, writes, explainPlans })
     }
   }
 }

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError, ValidationFailedError } from '../http/errors'
 import { fullGrant, grantFor } from './access'
 import { parseId } from './ids'
-import { createBodySchema, listResponseSchema, paramsSchema } from './json-schemas'
+import { createBodySchema, paramsSchema } from './json-schemas'
+import { answerList, listOkResponse, listRequestHeaders } from './list-answer'
 import type { ListReader } from './list/list-reader'
-import { nextPageUrl } from './list/map'
 import { kebabCase } from './naming'
 import type { RestRelation } from './relations'
 import type { ResourceModel } from './resource-model'
@@ -23,6 +23,8 @@ export interface NestedParts {
   /** The related entity's list reads and, when it exposes create, its POST. */
   lists: ListReader
   writes: EntityCreate
+  /** REST_EXPLAIN: Accept: application/vnd.lifeguard.plan+json answers the plan. */
+  explainPlans: boolean
 }
 
 /**
@@ -32,7 +34,7 @@ export interface NestedParts {
  * — or that the caller may not see — is a 404, an existing one with no related rows `[]`.
  */
 export function registerNestedRoutes(app: FastifyInstance, parts: NestedParts): void {
-  const { parent, parentReader, relation, lists, writes } = parts
+  const { parent, parentReader, relation, lists, writes, explainPlans } = parts
   const { target, foreignKey } = relation
   if (relation.kind !== 'to-many' || !foreignKey || relation.parentColumn !== parent.primary.sqlColumn) return
   const path = `${parent.path}/:id/${kebabCase(relation.name)}`
@@ -60,8 +62,9 @@ export function registerNestedRoutes(app: FastifyInstance, parts: NestedParts): 
           summary: `List the ${relation.name} of one ${parent.name}, with the whole list grammar of ${target.path}`,
           params,
           querystring: lists.grammar.querySchema,
+          headers: listRequestHeaders(explainPlans),
           response: {
-            200: { ...listResponseSchema(target), description: 'one page of rows', headers: { link: RESPONSE_HEADERS.link, 'x-total-count': RESPONSE_HEADERS.totalCount } },
+            200: listOkResponse(target, explainPlans),
             ...problemResponses(400, ...access.problems, 404, 503)
           }
         }
@@ -70,10 +73,7 @@ export function registerNestedRoutes(app: FastifyInstance, parts: NestedParts): 
         const query = lists.parse(request.query, request.grant ?? fullGrant(target), request.grant ? request.caller! : undefined)
         const key = await parentKey(request)
         query.where.unshift({ field: foreignKey, op: 'eq', value: key, negated: false })
-        const page = await lists.read(query)
-        if (page.total !== undefined) reply.header('x-total-count', page.total)
-        if (page.cursor !== undefined) reply.header('link', `<${nextPageUrl(request.url, page.cursor)}>; rel="next"`)
-        return page.rows
+        return answerList(request, reply, lists, query, explainPlans)
       }
     )
   }

@@ -3,8 +3,9 @@ import { NotFoundError } from '../http/errors'
 import { parseId } from './ids'
 import type { ListReader } from './list/list-reader'
 import { needsListRead, parseFields } from './list/parse'
-import { nextPageUrl } from './list/map'
-import { listResponseSchema, paramsSchema, schemaIds } from './json-schemas'
+import { paramsSchema, schemaIds } from './json-schemas'
+import { answerList, listOkResponse, listRequestHeaders, withPlanAccept, withPlanAnswer } from './list-answer'
+import { PLAN_MEDIA_TYPE, wantsPlan } from './list/plan-answer'
 import { noneMatchHits } from './preconditions'
 import type { ResourceModel } from './resource-model'
 import type { ResourceReader } from './resource-reader'
@@ -23,7 +24,7 @@ type ListRequestOf = FastifyRequest<{ Querystring: Record<string, unknown> }>
  * converted by each column's codec and written by the route's response schema. No
  * QueryBuilder and no metadata lookups per request.
  */
-export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, lists: ListReader) {
+export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, reader: ResourceReader, lists: ListReader, { explainPlans }: { explainPlans: boolean }) {
   const ids = schemaIds(model)
   const versioned = model.version !== undefined
   const everything = fullGrant(model)
@@ -39,9 +40,12 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           ...access.security,
           params: paramsSchema(model),
           querystring: lists.grammar.oneQuerySchema,
-          ...(versioned && { headers: conditionalHeaders('if-none-match') }),
+          ...((versioned || explainPlans) && { headers: withPlanAccept(versioned ? conditionalHeaders('if-none-match') : undefined, explainPlans) }),
           response: {
-            200: { $ref: `${ids.entity}#`, description: `the ${model.name}`, ...(versioned && { headers: { etag: RESPONSE_HEADERS.etag } }) },
+            200: withPlanAnswer(
+              { $ref: `${ids.entity}#`, description: `the ${model.name}`, ...(versioned && { headers: { etag: RESPONSE_HEADERS.etag } }) },
+              explainPlans
+            ),
             ...(versioned && { 304: { type: 'null', description: 'Not Modified: If-None-Match matched the current ETag' } }),
             ...problemResponses(400, ...access.problems, 404, 503)
           }
@@ -69,6 +73,10 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
       query.where.push({ field: model.primary, op: 'eq', value: id, negated: false })
       query.limit = 1
       query.version = true
+      if (explainPlans && wantsPlan(request.headers.accept)) {
+        reply.type(PLAN_MEDIA_TYPE)
+        return lists.explain(query)
+      }
       return answerOne(request, reply, id, (await lists.read(query)).rows[0])
     }
 
@@ -94,22 +102,16 @@ export function registerReadRoutes(app: FastifyInstance, model: ResourceModel, r
           tags: [model.name],
           summary: `List ${model.name} rows: ${lists.grammar.families.map((family) => family.spelling).join(', ')}`,
           querystring: lists.grammar.querySchema,
+          headers: listRequestHeaders(explainPlans),
           response: {
-            200: {
-              ...listResponseSchema(model),
-              description: 'one page of rows',
-              headers: { link: RESPONSE_HEADERS.link, 'x-total-count': RESPONSE_HEADERS.totalCount }
-            },
+            200: listOkResponse(model, explainPlans),
             ...problemResponses(400, ...access.problems, 503)
           }
         }
       },
       async function list(request: ListRequestOf, reply: FastifyReply) {
         const query = lists.parse(request.query, request.grant ?? everything, request.grant ? request.caller! : undefined)
-        const page = await lists.read(query)
-        if (page.total !== undefined) reply.header('x-total-count', page.total)
-        if (page.cursor !== undefined) reply.header('link', `<${nextPageUrl(request.url, page.cursor)}>; rel="next"`)
-        return page.rows
+        return answerList(request, reply, lists, query, explainPlans)
       }
     )
   }

@@ -19,7 +19,11 @@ export const RESPONSE_HEADERS = {
   etag: { type: 'string', description: 'the row version, for If-None-Match and If-Match (entities with a version column)' },
   location: { type: 'string', description: 'path of the created row' },
   link: { type: 'string', description: '<url>; rel="next" when more rows follow' },
-  totalCount: { type: 'string', description: 'rows matching the filters, when totalCount=true' },
+  totalCount: {
+    type: 'string',
+    description: 'rows matching the filters, when totalCount= (or Prefer: count=) asks: counted (exact) or the optimiser\'s estimate (planned), as Preference-Applied says'
+  },
+  countApplied: { type: 'string', description: 'count=exact or count=planned: how X-Total-Count was counted' },
   retryAfter: { type: 'integer', description: 'seconds to wait before retrying' },
   wwwAuthenticate: { type: 'string', description: 'the authentication scheme (Bearer) and, for a refused token, why' }
 }

@@ -4,6 +4,10 @@ import type { ResourceModel, RestField } from '../resource-model'
 import type { RowAccess, RowSource } from '../row-source'
 import { Embedder } from './embed'
 import { listStatements, runList } from './execute'
+import type { SentCount } from './counts'
+import { explain, rowsToFill } from './query-plan'
+import { plannedStatement, type PlanAnswer } from './plan-answer'
+import { ScanBound } from './scan-bound'
 import { listGrammarOf, type ListGrammar } from './grammar'
 import { cutPage } from './map'
 import { conditionsOf, embedsOf, parseListQuery, relationsOf, type ListRequest } from './parse'
@@ -17,9 +21,21 @@ export interface ListPage {
   rows: Row[]
   /** `X-Total-Count`, when asked. */
   total?: string
+  /** How `total` was counted: what `Preference-Applied: count=` says. */
+  countKind?: SentCount
   /** The cursor of the next page, when more rows follow. */
   cursor?: string
 }
+
+/** What a list read may cost (src/config.ts). */
+export interface ListCosts {
+  /** REST_MAX_SCAN_ROWS; 0 = no bound. */
+  maxScanRows: number
+  /** REST_COUNT_EXACT_BELOW: `totalCount=estimated` counts exactly when counting reads fewer rows than this. */
+  countExactBelow: number
+}
+
+export const NO_LIST_COSTS: ListCosts = { maxScanRows: 0, countExactBelow: 0 }
 
 /**
  * One entity's list reads: a request walks parse -> plan -> execute -> map once. Also serves
@@ -29,13 +45,20 @@ export class ListReader {
   readonly grammar: ListGrammar
   private readonly planner: ListPlanner
   private readonly embedder = new Embedder()
+  /** Undefined without REST_MAX_SCAN_ROWS: then a read does no EXPLAIN and no work for it beyond one test. */
+  private readonly scanBound: ScanBound | undefined
+  private readonly countExactBelow: number
 
   constructor(
     private readonly model: ResourceModel,
-    private readonly source: RowSource
+    private readonly source: RowSource,
+    costs: ListCosts = NO_LIST_COSTS
   ) {
     this.grammar = listGrammarOf(model)
     this.planner = new ListPlanner(model)
+    this.scanBound = costs.maxScanRows > 0 ? new ScanBound(model, costs.maxScanRows) : undefined
+    // An estimated count that counts exactly must not read more than the scan bound lets an exact one read.
+    this.countExactBelow = costs.maxScanRows > 0 ? Math.min(costs.countExactBelow, costs.maxScanRows + 1) : costs.countExactBelow
   }
 
   /**
@@ -55,7 +78,10 @@ export class ListReader {
     // Deleted rows are for callers who may delete (and so restore) them; the read grant's owner rule still holds.
     if (request.withDeleted && caller) grantFor(model, caller, 'delete')
     // The owner rule is one more condition of the same SQL (so counts, paging and cursors follow it).
-    if (grant.owner) request.where.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject, negated: false })
+    if (grant.owner) {
+      request.where.unshift({ field: grant.owner.field, op: 'eq', value: grant.owner.subject, negated: false })
+      request.ownerScoped = true
+    }
     if (caller) authorizeRelations(caller, request)
     return request
   }
@@ -75,14 +101,31 @@ export class ListReader {
     const plan = this.planner.planFor(request)
     // Bound before the borrow: a forged cursor is a 400 that costs the pool nothing.
     const statements = listStatements(this.model, plan, request)
+    const { scanBound } = this
     return this.source.read(async (access) => {
-      const { rows, total } = await runList(access, statements)
+      if (scanBound !== undefined) await scanBound.check(access, plan, request, statements)
+      const { rows, total, countKind } = await runList(access, statements, this.countExactBelow)
       const cursor = cutPage(rows, request.limit, plan)
-      if (request.embeds.length === 0) return { rows: await access.json(rows, plan.fields, plan.mapRows), total, cursor }
+      if (request.embeds.length === 0) return { rows: await access.json(rows, plan.fields, plan.mapRows), total, countKind, cursor }
       await this.embedder.embed(access, rows, request)
       const mapped = await access.json(rows, plan.fields, plan.mapRows)
       await this.embedder.embedUnderJoins(access, mapped, request)
-      return { rows: mapped, total, cursor }
+      return { rows: mapped, total, countKind, cursor }
+    })
+  }
+
+  /** REST_EXPLAIN: the SQL and the optimiser's plan of the page (and count) `request` would run, without running them or the scan bound. */
+  explain(request: ListRequest): Promise<PlanAnswer> {
+    const plan = this.planner.planFor(request)
+    const { page, count } = listStatements(this.model, plan, request)
+    return this.source.read(async (access) => {
+      const [pagePlan, countPlan] = await Promise.all([
+        explain(access.run, page.sql, page.values),
+        count === undefined ? undefined : explain(access.run, count.sql, count.values)
+      ])
+      const answer: PlanAnswer = plannedStatement(page.sql, pagePlan, rowsToFill(pagePlan, request.limit + 1 + request.offset))
+      if (count !== undefined) answer.count = plannedStatement(count.sql, countPlan!)
+      return answer
     })
   }
 }

@@ -8,6 +8,7 @@ import { unicodeProblem } from '../kinds/codec'
 import { RELEVANCE } from './search'
 import type { RestRelation } from '../relations'
 import type { OwnerScope } from '../access'
+import { countKindOf, type CountKind } from './counts'
 import { DEFAULT_EMBED_LIMIT, DEFAULT_LIST_LIMIT, MAX_GROUPS } from './value-schemas'
 
 /**
@@ -45,7 +46,10 @@ export interface ListRequest {
   offset: number
   /** Fields to return, in declaration order; undefined means every readable field. */
   fields?: RestField[]
-  totalCount: boolean
+  /** How X-Total-Count is counted (`totalCount=` or `Prefer: count=`); undefined: not counted. */
+  count?: CountKind
+  /** The entity's owner rule restricts the caller to its own rows (set by the reader): counts are then exact, never estimated from the whole table. */
+  ownerScoped?: boolean
   cursor?: string
   /** Relations to embed (`include=`), in the order the entity declares them. */
   embeds: Embed[]
@@ -86,7 +90,7 @@ export function parseListQuery(grammar: ListGrammar, readable: readonly RestFiel
     sort: [],
     limit: (query.limit as number | undefined) ?? DEFAULT_LIST_LIMIT,
     offset: (query.offset as number | undefined) ?? 0,
-    totalCount: query.totalCount === true,
+    count: countKindOf(query.totalCount),
     embeds: [],
     owners: new Map()
   }

@@ -1,5 +1,6 @@
 import type { FilterOp, JsonSchema } from '../kinds'
 import type { ResourceModel, RestField } from '../resource-model'
+import { TOTAL_COUNT_VALUES } from './counts'
 
 /** Most rows one list page returns; `limit` defaults to DEFAULT_LIST_LIMIT. */
 export const MAX_LIST_LIMIT = 100
@@ -76,7 +77,12 @@ export function pageKeySchemas(model: ResourceModel): Record<string, JsonSchema>
     limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT, description: `rows per page, 1..${MAX_LIST_LIMIT}` },
     offset: offsetSchema(0),
     fields: fieldsParameter(model),
-    totalCount: { type: 'boolean', description: 'true sets X-Total-Count to the number of matching rows' },
+    totalCount: {
+      type: 'string',
+      enum: TOTAL_COUNT_VALUES,
+      description:
+        'sets X-Total-Count: exact (or true) counts the matching rows, planned takes the optimiser\'s estimate, estimated is exact below REST_COUNT_EXACT_BELOW rows and planned above; Preference-Applied says which was sent (also as Prefer: count=…)'
+    },
     ...(model.deleteDate && {
       withDeleted: { type: 'boolean', description: `true includes soft-deleted rows (${model.deleteDate.name} set), for callers whose roles may delete them` }
     }),
