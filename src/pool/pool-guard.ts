@@ -114,9 +114,10 @@ export class PoolGuard extends EventEmitter {
   driver(): typeof mysql {
     return Object.assign(Object.create(mysql), {
       createPool: (options: PoolOptions) => this.createPool(options),
-      // Replication is not guarded; at least let a failed node come back instead of being dropped for good.
-      createPoolCluster: (options: mysql.PoolClusterOptions = {}) =>
-        mysql.createPoolCluster({ restoreNodeTimeout: 1_000, ...options })
+      // One guard guards one node: replication is a guard per node (guarded-cluster.ts, replicatedDriver).
+      createPoolCluster: () => {
+        throw new Error('replication needs a guard per node: pass replicatedDriver() (src/pool/guarded-cluster.ts) as the driver')
+      }
     })
   }
 
