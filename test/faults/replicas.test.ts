@@ -137,7 +137,9 @@ t.test('read replicas', async (t) => {
     t.equal(replicaErrors(), errorsOut, 'once out, no read tries the replica (no more failed borrows on it)')
     t.ok((await statusCounter(replication.primary, 'Com_select')) - primarySelectsOut >= 20, 'the primary serves the reads')
     const whileDown = load.statuses.length
-    t.equal((await app.inject('/health/ready')).statusCode, 200, '/health/ready stays green while the primary is up')
+    const ready = await app.inject('/health/ready')
+    t.equal(ready.statusCode, 200, '/health/ready stays green while the primary is up')
+    t.match(ready.json().replicas, [{ node: replicaNode.name, up: false, lagSeconds: null, reason: /read failed|probe failed/ }], 'and names the replica down')
     const metrics = (await app.inject('/metrics')).body
     t.equal(metricValue(metrics, `lifeguard_db_node_up{node="${replicaNode.name}"}`), 0, 'node_up 0 for the replica')
     t.equal(metricValue(metrics, `lifeguard_db_replica_lag_seconds{node="${replicaNode.name}"}`), undefined, 'no lag while unknown')
