@@ -89,7 +89,7 @@ t.test('read replicas', async (t) => {
   const app = await buildAppOn(
     t,
     replication.primary.url,
-    { DATABASE_REPLICA_URLS: replicaUrl, DB_REPLICA_MAX_LAG_MS: MAX_LAG_MS, DB_POOL_SIZE: 4, DB_POOL_ACQUIRE_TIMEOUT_MS: 1_000, LOG_LEVEL: 'info' },
+    { DATABASE_REPLICA_URLS: replicaUrl, DB_REPLICA_MAX_LAG_MS: MAX_LAG_MS, DB_POOL_SIZE: 4, DB_POOL_ACQUIRE_TIMEOUT_MS: 1_000, DB_STATEMENT_TIMEOUT_MS: 1_000, LOG_LEVEL: 'info' },
     { logStream: { write: (line) => logLines.push(JSON.parse(line)) } }
   )
   const replicaNode = app.dbNodes[1]
@@ -117,6 +117,15 @@ t.test('read replicas', async (t) => {
     t.equal(after.replicaInserts - before.replicaInserts, after.primaryInserts - before.primaryInserts, 'the replica applied exactly the primary\'s inserts')
     t.ok(after.replicaSelects - before.replicaSelects >= 30, `the replica ran the reads (${after.replicaSelects - before.replicaSelects} selects)`)
     t.ok(after.primarySelects - before.primarySelects < 5, `the primary ran (almost) none (${after.primarySelects - before.primarySelects} selects)`)
+    // TypeORM's own reads outside a transaction ('SLAVE*') go to the replica; a transaction's to the primary.
+    const typeormBefore = await counters(replication)
+    for (let i = 0; i < 5; i++) await app.db.getRepository('Author').find({ take: 1 })
+    await app.db.transaction(async (manager) => {
+      for (let i = 0; i < 5; i++) await manager.getRepository('Author').find({ take: 1 })
+    })
+    const typeormAfter = await counters(replication)
+    t.equal(typeormAfter.replicaSelects - typeormBefore.replicaSelects, 5, 'repository reads outside a transaction ran on the replica')
+    t.equal(typeormAfter.primarySelects - typeormBefore.primarySelects, 5, 'the transaction\'s ran on the primary')
     const metrics = (await app.inject('/metrics')).body
     t.equal(metricValue(metrics, `lifeguard_db_node_up{node="${replicaNode.name}"}`), 1)
     t.equal(metricValue(metrics, 'lifeguard_db_node_up{node="primary"}'), 1)
@@ -186,6 +195,21 @@ t.test('read replicas', async (t) => {
     t.ok((await until(() => replicaNode.health!.usable, 12_000)) !== undefined, 'back once caught up')
   })
 
+  await t.test('replica frozen (SIGSTOP) under read load: out within its probe timeout, reads go on; thawed: back', async (t) => {
+    const load = readLoad(app, authorUrl, 2)
+    await sleep(200)
+    await replication.replica.pause()
+    t.teardown(() => replication.replica.resume())
+    const leftAfter = await until(() => !replicaNode.health!.usable, 3_000)
+    t.ok(leftAfter !== undefined, `out ${leftAfter} ms after it froze`)
+    // Reads sent before it froze wait for the statement deadline (1.5 s here), then run on the primary.
+    await sleep(2_000)
+    replication.replica.resume()
+    t.ok((await until(() => replicaNode.health!.usable, 12_000)) !== undefined, 'back once it answers again')
+    const statuses = await load.stop()
+    t.same(failed(statuses), [], `0 failed reads (${statuses.length})`)
+  })
+
   await t.test('primary down: reads go on from the replica, writes answer 503', async (t) => {
     await replication.primary.stop()
     const reads = await Promise.all(Array.from({ length: 10 }, () => app.inject(authorUrl)))
@@ -203,6 +227,6 @@ t.test('read replicas', async (t) => {
     const seen = transitions()
     t.same(seen.slice(0, 1), ['replica up'], 'up after start-up')
     for (let i = 1; i < seen.length; i++) t.not(seen[i], seen[i - 1], `transition ${i} changes state (${seen.join(', ')})`)
-    t.ok(seen.length >= 7, `up, then down and up three times (${seen.length})`)
+    t.ok(seen.length >= 9, `up, then down and up four times (${seen.length})`)
   })
 })
