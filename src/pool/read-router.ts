@@ -52,11 +52,17 @@ export class ReadRouter {
     readonly replicas: readonly ReplicaNode[]
   ) {}
 
+  /** Where the next pick starts looking, so replicas that tie (idle ones) take turns. */
+  private start = 0
+
   /** The replica for one read, or undefined for the primary. */
   pick(requirement?: ReplicaRequirement, except?: ReplicaNode): ReplicaNode | undefined {
     let best: ReplicaNode | undefined
     let bestLoad = Infinity
-    for (const node of this.replicas) {
+    const count = this.replicas.length
+    this.start = (this.start + 1) % count
+    for (let i = 0; i < count; i++) {
+      const node = this.replicas[(this.start + i) % count]
       if (!node.health.usable || node === except || (requirement && !requirement(node))) continue
       const { active, pending } = node.pool.guard.stats()
       if (active + pending < bestLoad) {

@@ -1,7 +1,7 @@
 import mysql, { type Connection, type PoolOptions } from 'mysql2'
 import { connectionOptionsOf } from './health-connection'
 import { errorCodeOf } from './connection-errors'
-import { judgeReplicaStatus, needsPrimaryReachability, type ReplicaStatusRow } from './replica-status'
+import { judgeReplicaStatus, needsPrimaryReachability, normalizeStatusRow, type ReplicaStatusRow } from './replica-status'
 
 export interface ReplicaHealthSettings {
   /** DB_REPLICA_MAX_LAG_MS. */
@@ -30,14 +30,14 @@ export type NodeState = 'unknown' | 'up' | 'down'
 
 /**
  * The health of one replica: `usable` is what the read router looks at on every read, so it
- * is a plain field. A probe — `SHOW SLAVE STATUS` on a connection of its own, outside the
+ * is a plain field. A probe — `SHOW REPLICA STATUS` (MariaDB's SHOW SLAVE STATUS) on a connection of its own, outside the
  * replica's pool, so it never queues behind reads — decides it (replica-status.ts has the
  * rules). A read that finds the replica failing (refused, dropped) takes it out at once
  * (reportFailure) instead of waiting for the next probe. While out it is re-probed with
  * backoff and comes back by itself. One log line per transition, never per probe.
  *
- * The probing account needs SLAVE MONITOR (MariaDB 10.5.9+; REPLICATION CLIENT before) for
- * SHOW SLAVE STATUS; without it the replica stays out, and the log says why.
+ * The probing account needs SLAVE MONITOR (MariaDB 10.5.9+) for
+ * SHOW REPLICA STATUS (REPLICATION CLIENT on MySQL); without it the replica stays out, and the log says why.
  */
 export class ReplicaHealth {
   state: NodeState = 'unknown'
@@ -123,10 +123,10 @@ export class ReplicaHealth {
   private readStatus(): Promise<ReplicaStatusRow | undefined> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(Object.assign(new Error('probe timed out'), { code: 'PROBE_TIMEOUT' })), this.settings.probeTimeoutMs)
-      this.openConnection().query('SHOW SLAVE STATUS', (err, rows) => {
+      this.openConnection().query('SHOW REPLICA STATUS', (err, rows) => {
         clearTimeout(timer)
         if (err) return reject(err)
-        resolve((rows as ReplicaStatusRow[])[0])
+        resolve(normalizeStatusRow((rows as Array<Record<string, unknown>>)[0]))
       })
     })
   }

@@ -1,5 +1,5 @@
 /**
- * Whether a replica may serve reads, judged from its own `SHOW SLAVE STATUS` row: a pure
+ * Whether a replica may serve reads, judged from its own `SHOW REPLICA STATUS` row: a pure
  * function, so each rule has a test without a server (test/pool/replica-status.test.ts).
  */
 
@@ -9,6 +9,19 @@ export interface ReplicaStatusRow {
   Slave_SQL_Running?: string
   /** Whole seconds; NULL while the SQL thread is stopped, or while the IO thread is not connected. */
   Seconds_Behind_Master?: number | string | null
+}
+
+/**
+ * `SHOW REPLICA STATUS` answers with MariaDB's Slave_* names on MariaDB (10.5.1+) and with
+ * Replica_* / *_Source names on MySQL (8.0.22+, where 8.4 has no SHOW SLAVE STATUS): one row shape.
+ */
+export function normalizeStatusRow(row: Record<string, unknown> | undefined): ReplicaStatusRow | undefined {
+  if (!row) return undefined
+  return {
+    Slave_IO_Running: (row.Slave_IO_Running ?? row.Replica_IO_Running) as string | undefined,
+    Slave_SQL_Running: (row.Slave_SQL_Running ?? row.Replica_SQL_Running) as string | undefined,
+    Seconds_Behind_Master: ('Seconds_Behind_Master' in row ? row.Seconds_Behind_Master : row.Seconds_Behind_Source) as ReplicaStatusRow['Seconds_Behind_Master']
+  }
 }
 
 export type ReplicaVerdict =
@@ -28,7 +41,7 @@ export type ReplicaVerdict =
  *   only the replication link is broken and the copy grows staler unseen: out.
  */
 export function judgeReplicaStatus(row: ReplicaStatusRow | undefined, maxLagMs: number, primaryReachable: boolean | undefined): ReplicaVerdict {
-  if (!row) return { usable: false, lagSeconds: null, reason: 'not replicating (SHOW SLAVE STATUS is empty)' }
+  if (!row) return { usable: false, lagSeconds: null, reason: 'not replicating (SHOW REPLICA STATUS is empty)' }
   const lag = row.Seconds_Behind_Master
   const lagSeconds = lag === null || lag === undefined || lag === '' ? null : Number(lag)
   if (row.Slave_SQL_Running !== 'Yes') return { usable: false, lagSeconds, reason: 'replication SQL thread not running' }

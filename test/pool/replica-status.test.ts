@@ -1,5 +1,5 @@
 import t from 'tap'
-import { judgeReplicaStatus, needsPrimaryReachability } from '../../src/pool/replica-status'
+import { judgeReplicaStatus, needsPrimaryReachability, normalizeStatusRow } from '../../src/pool/replica-status'
 
 // The rules that decide whether a replica gets reads, from its own SHOW SLAVE STATUS row.
 
@@ -29,4 +29,18 @@ t.test('IO thread not connected (lag NULL): serves only while the primary is unr
   t.equal(needsPrimaryReachability(row), true)
   t.match(judgeReplicaStatus(row, 5_000, false), { usable: true, lagSeconds: null, note: /primary unreachable/ })
   t.match(judgeReplicaStatus(row, 5_000, true), { usable: false, reason: /IO thread not connected, lag unknown/ })
+})
+
+t.test("MySQL's Replica_* / *_Source columns read like MariaDB's Slave_* ones", async (t) => {
+  t.same(normalizeStatusRow({ Replica_IO_Running: 'Yes', Replica_SQL_Running: 'No', Seconds_Behind_Source: null }), {
+    Slave_IO_Running: 'Yes',
+    Slave_SQL_Running: 'No',
+    Seconds_Behind_Master: null
+  })
+  t.same(normalizeStatusRow({ Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: 3 }), {
+    Slave_IO_Running: 'Yes',
+    Slave_SQL_Running: 'Yes',
+    Seconds_Behind_Master: 3
+  })
+  t.equal(normalizeStatusRow(undefined), undefined)
 })
