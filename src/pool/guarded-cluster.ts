@@ -20,6 +20,11 @@ export interface ClusterOptions {
   logger: HealthLogger
 }
 
+/** What PoolGuard.driver()'s createPoolCluster does: one guard cannot guard several nodes. */
+export function replicationRefused(): never {
+  throw new Error('replication needs a guard per node: pass replicatedDriver() (src/pool/guarded-cluster.ts) as the driver')
+}
+
 /**
  * The mysql2-compatible module for TypeORM's `driver` option when replicas are configured:
  * `createPoolCluster` gives TypeORM a GuardedPoolCluster, whose every node is a pool of its
