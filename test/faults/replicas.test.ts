@@ -1,9 +1,12 @@
 import t from 'tap'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type mysql from 'mysql2/promise'
 import { PrivateReplication } from './private-replication'
 import type { PrivateMariaDb } from './private-mariadb'
-import { buildAppOn, FAULT_DATABASE, sleep } from './fault-support'
+import { buildAppOn, FAULT_DATABASE, hangUpWhileRunning, sleep } from './fault-support'
+import { executePooled, readPoolOf } from '../../src/db/pooled-query'
 
 /**
  * Issue 12 items 1 and 2 against a private GTID primary + replica (private-replication.ts):
@@ -89,9 +92,16 @@ t.test('read replicas', async (t) => {
   const app = await buildAppOn(
     t,
     replication.primary.url,
-    { DATABASE_REPLICA_URLS: replicaUrl, DB_REPLICA_MAX_LAG_MS: MAX_LAG_MS, DB_POOL_SIZE: 4, DB_POOL_ACQUIRE_TIMEOUT_MS: 1_000, DB_STATEMENT_TIMEOUT_MS: 1_000, LOG_LEVEL: 'info' },
+    { DATABASE_REPLICA_URLS: replicaUrl, DB_REPLICA_MAX_LAG_MS: MAX_LAG_MS, DB_POOL_SIZE: 4, DB_POOL_ACQUIRE_TIMEOUT_MS: 1_000, DB_STATEMENT_TIMEOUT_MS: 3_000, LOG_LEVEL: 'info' },
     { logStream: { write: (line) => logLines.push(JSON.parse(line)) } }
   )
+  // A hand-written read outside a transaction, as the REST fast path makes them (src/db/pooled-query.ts).
+  const reads = readPoolOf(app.db)
+  app.get('/test/slow-replica-read', async () => {
+    await executePooled(reads, "SELECT SLEEP(2.5) AS slept, 'replica-abort' AS marker", [])
+    return { ok: true }
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
   const replicaNode = app.dbNodes[1]
   t.equal(app.dbNodes.length, 2, 'a primary and one replica node')
   t.equal(replicaNode.name, `127.0.0.1:${replication.replica.port}`)
@@ -132,6 +142,24 @@ t.test('read replicas', async (t) => {
     t.equal(metricValue(metrics, `lifeguard_db_replica_lag_seconds{node="${replicaNode.name}"}`), 0)
     t.equal(metricValue(metrics, `db_pool_connections_max{node="${replicaNode.name}"}`), 4, 'each node has its own pool, with the same settings')
     t.equal(metricValue(metrics, 'db_pool_connections_max{node="primary"}'), 4)
+  })
+
+  await t.test("a client hanging up during a read on the replica gets its statement killed there", async (t) => {
+    const running = () =>
+      replication.onReplica(async (c) => {
+        const [rows] = (await c.query(
+          "SELECT id FROM information_schema.processlist WHERE db = ? AND info LIKE '%replica-abort%' AND info NOT LIKE '%processlist%'",
+          [FAULT_DATABASE]
+        )) as unknown as Rows
+        return rows.length
+      })
+    const { port } = app.server.address() as AddressInfo
+    const req = http.request({ host: '127.0.0.1', port, path: '/test/slow-replica-read', method: 'GET' })
+    req.on('error', () => {}) // the hang-up we cause
+    req.end()
+    await hangUpWhileRunning(t, req, running)
+    t.equal(replicaNode.health!.usable, true, 'a killed statement does not take the replica out')
+    t.equal(metricValue((await app.inject('/metrics')).body, `db_pool_borrows_cancelled_total{node="${replicaNode.name}"}`), 0)
   })
 
   await t.test('replica stopped under read load: no read fails; back: reads return to it, no restart', async (t) => {
@@ -202,7 +230,7 @@ t.test('read replicas', async (t) => {
     t.teardown(() => replication.replica.resume())
     const leftAfter = await until(() => !replicaNode.health!.usable, 3_000)
     t.ok(leftAfter !== undefined, `out ${leftAfter} ms after it froze`)
-    // Reads sent before it froze wait for the statement deadline (1.5 s here), then run on the primary.
+    // Reads sent before it froze wait for the statement deadline (3.5 s here) or the thaw, whichever comes first.
     await sleep(2_000)
     replication.replica.resume()
     t.ok((await until(() => replicaNode.health!.usable, 12_000)) !== undefined, 'back once it answers again')
