@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type mysql from 'mysql2/promise'
 import { PrivateReplication } from './private-replication'
-import type { PrivateMariaDb } from './private-mariadb'
+import { freePort, type PrivateMariaDb } from './private-mariadb'
 import { buildAppOn, FAULT_DATABASE, hangUpWhileRunning, sleep } from './fault-support'
 import { executePooled, readPoolOf } from '../../src/db/pooled-query'
 
@@ -238,6 +238,36 @@ t.test('read replicas', async (t) => {
     t.same(failed(statuses), [], `0 failed reads (${statuses.length})`)
   })
 
+  await t.test('a replica that cannot be probed (no SLAVE MONITOR) or reached gets no reads, and the app starts anyway', async (t) => {
+    await replication.onPrimary(async (c) => {
+      await c.query("CREATE USER 'lg_blind'@'127.0.0.1' IDENTIFIED BY 'blind-secret'")
+      await c.query(`GRANT SELECT ON ${FAULT_DATABASE}.* TO 'lg_blind'@'127.0.0.1'`)
+    })
+    t.equal(await replication.waitForReplica(await replication.primaryPosition(), 5_000), true)
+    const lines: Array<{ msg: string; reason?: string }> = []
+    const unreachablePort = await freePort() // nothing listens there
+    const other = await buildAppOn(
+      t,
+      replication.primary.url,
+      {
+        DATABASE_REPLICA_URLS: `mariadb://lg_blind:blind-secret@127.0.0.1:${replication.replica.port},mariadb://lg_blind:blind-secret@127.0.0.1:${unreachablePort}`,
+        DB_POOL_SIZE: 2,
+        LOG_LEVEL: 'info'
+      },
+      { logStream: { write: (line) => lines.push(JSON.parse(line)) } }
+    )
+    t.equal((await other.inject(authorUrl)).statusCode, 200, 'reads are served, by the primary')
+    await sleep(1_500)
+    const [, blind, unreachable] = other.dbNodes
+    t.equal(blind.health!.usable, false)
+    t.match(blind.health!.reason, /probe failed: ER_SPECIFIC_ACCESS_DENIED_ERROR/, 'the missing privilege is the reason')
+    t.equal(unreachable.health!.usable, false)
+    t.match(unreachable.health!.reason, /probe failed: ECONNREFUSED/)
+    const downs = lines.filter((line) => line.msg.startsWith('replica down'))
+    t.equal(downs.length, 2, `one line each, however many probes failed (${downs.map((line) => line.reason).join('; ')})`)
+    await other.close()
+  })
+
   await t.test('primary down: reads go on from the replica, writes answer 503', async (t) => {
     await replication.primary.stop()
     const reads = await Promise.all(Array.from({ length: 10 }, () => app.inject(authorUrl)))
@@ -256,5 +286,6 @@ t.test('read replicas', async (t) => {
     t.same(seen.slice(0, 1), ['replica up'], 'up after start-up')
     for (let i = 1; i < seen.length; i++) t.not(seen[i], seen[i - 1], `transition ${i} changes state (${seen.join(', ')})`)
     t.ok(seen.length >= 9, `up, then down and up four times (${seen.length})`)
+    t.equal(logLines.filter((line) => line.msg.startsWith('replica')).length, seen.length, 'no other replica lines')
   })
 })
