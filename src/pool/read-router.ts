@@ -73,32 +73,49 @@ export class ReadRouter {
     return best
   }
 
-  /** mysql2's pool.execute(sql, values, cb) for one read: borrow, run, release, on the node picked. */
-  execute(sql: unknown, values: unknown, callback: Callback): void {
-    this.executeOn(this.pick(), sql, values, callback, this.primary.guard.attribution(), true)
+  /**
+   * mysql2's pool.execute(sql, values, cb) for one read: borrow, run, release, on the node picked
+   * (one that meets `requirement`, else the primary; a failover keeps the requirement).
+   */
+  execute(sql: unknown, values: unknown, callback: Callback, requirement?: ReplicaRequirement): void {
+    this.executeOn(this.pick(requirement), sql, values, callback, this.primary.guard.attribution(), requirement, true)
   }
 
   /** mysql2's pool.getConnection(cb) for a read session (TypeORM's createQueryRunner('slave')). */
-  getConnection(callback: ConnectionCallback): void {
-    this.borrowOn(this.pick(), callback, this.primary.guard.attribution(), true)
+  getConnection(callback: ConnectionCallback, requirement?: ReplicaRequirement): void {
+    this.borrowOn(this.pick(requirement), callback, this.primary.guard.attribution(), requirement, true)
   }
 
-  private executeOn(node: ReplicaNode | undefined, sql: unknown, values: unknown, callback: Callback, attribution: BorrowAttribution, mayMove: boolean): void {
+  private executeOn(
+    node: ReplicaNode | undefined,
+    sql: unknown,
+    values: unknown,
+    callback: Callback,
+    attribution: BorrowAttribution,
+    requirement: ReplicaRequirement | undefined,
+    mayMove: boolean
+  ): void {
     if (!node) return this.primary.guard.borrowAs(attribution, () => this.primary.execute(sql, values, callback))
     node.pool.guard.borrowAs(attribution, () =>
       node.pool.execute(sql, values, (err, result, fields) => {
         if (!err || !mayMove || !this.movesAway(node, err, attribution)) return callback(err, result, fields)
-        this.executeOn(this.pick(undefined, node), sql, values, callback, attribution, false)
+        this.executeOn(this.pick(requirement, node), sql, values, callback, attribution, requirement, false)
       })
     )
   }
 
-  private borrowOn(node: ReplicaNode | undefined, callback: ConnectionCallback, attribution: BorrowAttribution, mayMove: boolean): void {
+  private borrowOn(
+    node: ReplicaNode | undefined,
+    callback: ConnectionCallback,
+    attribution: BorrowAttribution,
+    requirement: ReplicaRequirement | undefined,
+    mayMove: boolean
+  ): void {
     if (!node) return this.primary.guard.borrowAs(attribution, () => this.primary.getConnection(callback))
     node.pool.guard.borrowAs(attribution, () =>
       node.pool.getConnection((err, connection) => {
         if (!err || !mayMove || !this.movesAway(node, err, attribution)) return callback(err, connection)
-        this.borrowOn(this.pick(undefined, node), callback, attribution, false)
+        this.borrowOn(this.pick(requirement, node), callback, attribution, requirement, false)
       })
     )
   }
