@@ -136,3 +136,15 @@ t.test("borrows on a replica are made for the primary guard's current borrower, 
   t.same(replica.seenBorrowers, [request])
   t.same(primary.seenBorrowers, [request], 'the read moved to the primary after an await, still for the same request')
 })
+
+t.test('a requirement (read-your-writes, later) narrows the choice; none meets it: the primary', async (t) => {
+  const behind = fakeReplica('behind')
+  const caughtUp = fakeReplica('caught-up', 2)
+  const primary = fakePool('primary')
+  const router = new ReadRouter(primary.pool, [behind.node, caughtUp.node])
+  const requireCaughtUp = (node: ReplicaNode) => node.name === 'caught-up'
+  const withRequirement = () => new Promise<Outcome>((resolve) => router.execute('SELECT 1', [], (err, rows) => resolve({ err, rows }), requireCaughtUp))
+  t.same((await withRequirement()).rows, ['caught-up'])
+  caughtUp.health.usable = false
+  t.same((await withRequirement()).rows, ['primary'], 'not the replica that is behind')
+})
