@@ -21,7 +21,8 @@ export async function scrapeMetrics(url: string): Promise<Scrape | undefined> {
   const series: Scrape = new Map()
   for (const line of (await response.text()).split('\n')) {
     const match = /^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+-]+|\+Inf)$/.exec(line)
-    if (match) series.set(match[1], Number(match[2]))
+    // The primary's pool series carry node="primary" (replicas have their own); the bench reads those, as unlabelled.
+    if (match) series.set(withoutPrimaryNode(match[1]), Number(match[2]))
   }
   return series
 }
@@ -62,4 +63,9 @@ function smallestFullBucket(buckets: string[], grown: (key: string) => number, t
     .map(({ le, count }) => ({ ms: le === '+Inf' ? Infinity : round(Number(le) * 1000, 3), count }))
     .sort((a, b) => a.ms - b.ms)
   return bounds.find((bucket) => bucket.count >= total)?.ms ?? Infinity
+}
+
+/** `db_pool_timeouts_total{node="primary",reason="x"}` -> `db_pool_timeouts_total{reason="x"}`; `h_count{node="primary"}` -> `h_count`. */
+export function withoutPrimaryNode(key: string): string {
+  return key.replace(/([{,])node="primary"(,?)/, (_all, before: string, after: string) => (after || before === '{' ? before : '')).replace(/,\}$/, '}').replace(/\{\}$/, '')
 }

@@ -49,7 +49,8 @@ function databaseUrlProblems(config: Config): string[] {
   const problems: string[] = []
   const urls: Array<[string, string | undefined]> = [
     ['DATABASE_URL', config.DATABASE_URL],
-    ['MIGRATIONS_DATABASE_URL', config.MIGRATIONS_DATABASE_URL]
+    ['MIGRATIONS_DATABASE_URL', config.MIGRATIONS_DATABASE_URL],
+    ...replicaUrls(config).map((url, index): [string, string] => [`DATABASE_REPLICA_URLS[${index}]`, url])
   ]
   for (const [variable, url] of urls) {
     if (url === undefined) continue
@@ -75,7 +76,24 @@ function databaseUrlProblems(config: Config): string[] {
       )
     }
   }
+  if (problems.length === 0) {
+    const appDatabase = databaseNameOf(config.DATABASE_URL) || 'lifeguard'
+    replicaUrls(config).forEach((url, index) => {
+      const replicaDatabase = databaseNameOf(url)
+      if (replicaDatabase !== '' && replicaDatabase !== appDatabase) {
+        problems.push(
+          `Invalid configuration: DATABASE_REPLICA_URLS[${index}] names database "${replicaDatabase}" but DATABASE_URL names "${appDatabase}"; ` +
+            'a replica holds a copy of the same one: name it, or none'
+        )
+      }
+    })
+  }
   return problems
+}
+
+/** DATABASE_REPLICA_URLS split at its commas (the schema's pattern has checked the form). */
+export function replicaUrls(config: Pick<Config, 'DATABASE_REPLICA_URLS'>): string[] {
+  return config.DATABASE_REPLICA_URLS.split(',').map((url) => url.trim()).filter((url) => url !== '')
 }
 
 function databaseNameOf(url: string): string {

@@ -19,6 +19,17 @@ export const ConfigSchema = Type.Object({
     default: 'mariadb://root@127.0.0.1:3306/lifeguard',
     description: 'mariadb://user:password@host:port/database (or mysql://)'
   }),
+  // Read replicas (issue 12, docs/ops/scaling.md): reads outside a transaction go to a healthy one.
+  DATABASE_REPLICA_URLS: Type.String({
+    pattern: '^(|(mysql|mariadb)://[^\\s,]+(\\s*,\\s*(mysql|mariadb)://[^\\s,]+)*)$',
+    default: '',
+    description:
+      'mariadb://user:password@replica-host:port/database[,mariadb://...] (comma-separated; the database defaults to DATABASE_URL\'s); empty: no replicas, every statement goes to DATABASE_URL'
+  }),
+  DB_REPLICA_MAX_LAG_MS: Milliseconds(
+    "a replica whose own Seconds_Behind_Master (whole seconds) exceeds this gets no reads until it catches up",
+    5_000
+  ),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP listen address' }),
   LOG_LEVEL: Type.Union(
@@ -303,7 +314,8 @@ function describeInvalidEnv(err: unknown, data: EnvSource): string {
 
 function describeInvalidVariable(variable: string, value: string | undefined): string {
   const property = (ConfigSchema.properties as Record<string, Record<string, unknown>>)[variable]
-  const got = value === undefined ? '' : ` (got ${JSON.stringify(redactUrl(value))})`
+  // DATABASE_REPLICA_URLS holds several URLs, each with its own password.
+  const got = value === undefined ? '' : ` (got ${JSON.stringify(value.split(',').map(redactUrl).join(','))})`
   return `Invalid configuration: ${variable} must be ${describeAccepted(property)}${got}`
 }
 

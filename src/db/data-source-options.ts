@@ -1,6 +1,7 @@
 import type { MixedList, EntitySchema } from 'typeorm'
 import type { MysqlDataSourceOptions } from 'typeorm/driver/mysql/MysqlDataSourceOptions'
 import type { Config } from '../config'
+import { replicaUrls } from '../config-combinations'
 import { migrationFiles, projectLayout } from './migration-files'
 import { databaseTls } from './tls-options'
 import { entities as domainEntities, subscribers as domainSubscribers } from '../../entities'
@@ -32,6 +33,20 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
   }
 }
 
+/**
+ * The replicas' connection targets, from DATABASE_REPLICA_URLS: a URL without a database name
+ * reads the primary's (a replica holds a copy of it; config-combinations.ts refuses another name).
+ */
+export function replicaTargets(config: Config): DatabaseTarget[] {
+  const primary = parseDatabaseUrl(config.DATABASE_URL)
+  return replicaUrls(config).map((url) => ({ ...parseDatabaseUrl(url), database: primary.database }))
+}
+
+/** A target without its dialect: what TypeORM's replication.master and .slaves take. */
+function credentialsOf({ host, port, username, password, database }: DatabaseTarget) {
+  return { host, port, username, password, database }
+}
+
 /** No one waits longer than the acquire timeout for a connection, so neither does a connect (at least 1 s). */
 export function connectTimeoutMs(config: Config): number {
   return Math.max(1_000, config.DB_POOL_ACQUIRE_TIMEOUT_MS)
@@ -54,11 +69,15 @@ export function preparedStatementsPerConnection(config: Config): number {
  */
 export function dataSourceOptions(
   config: Config,
-  extra: { entities?: EntityList; subscribers?: Function[]; driver?: unknown } = {}
+  extra: { entities?: EntityList; subscribers?: Function[]; driver?: unknown; replicas?: DatabaseTarget[] } = {}
 ): MysqlDataSourceOptions {
   const target = parseDatabaseUrl(config.DATABASE_URL)
   return {
     ...target,
+    // TypeORM's replication: writes, transactions and migrations take 'MASTER', reads outside a
+    // transaction 'SLAVE*' (src/pool/guarded-cluster.ts picks which). Only the app passes
+    // replicas: the CLI (ormconfig.ts) migrates and never needs them.
+    ...(extra.replicas?.length ? { replication: { master: credentialsOf(target), slaves: extra.replicas.map(credentialsOf) } } : {}),
     entities: extra.entities ?? domainEntities,
     subscribers: extra.subscribers ?? domainSubscribers,
     // Only files that exist in migrations/ (migration-files.ts): never a stale copy left in dist/.

@@ -36,8 +36,10 @@ async function clientAbort(app: FastifyInstance) {
   })
 
   // Only a request whose client closed before the response was complete (Fastify checks req.aborted).
+  // Every node's guard: with replicas, a read's borrows may wait or run on one (src/pool/read-router.ts).
+  const guards = app.dbNodes.map((node) => node.guard)
   app.addHook('onRequestAbort', async (request) => {
-    guard.abandon(request)
+    for (const nodeGuard of guards) nodeGuard.abandon(request)
   })
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { PROBLEM_SCHEMA_ID, sendProblem } from './problem-handler'
+import type { DbNode } from '../db/plugin'
 import { outcomeOfUnreachable, registerReadinessMetrics } from './readiness-metrics'
 
 /** How long `/health/ready` waits for `SELECT 1` before calling the database unreachable. */
@@ -25,6 +26,17 @@ const ReadyBody = Type.Object({
       saturated: Type.Boolean({ description: 'every connection is lent and borrowers are waiting; this does not fail readiness' })
     },
     { description: 'the pool right now (the same figures as db_pool_connections_* in /metrics)' }
+  ),
+  replicas: Type.Optional(
+    Type.Array(
+      Type.Object({
+        node: Type.String({ description: "the replica's host:port (the node label in /metrics)" }),
+        up: Type.Boolean({ description: 'it gets reads; a replica down does not fail readiness, its reads go to other replicas or the primary' }),
+        lagSeconds: Type.Union([Type.Integer(), Type.Null()], { description: 'Seconds_Behind_Master at its last probe; null while unknown' }),
+        reason: Type.String({ description: 'why it is down, or what its last probe found' })
+      }),
+      { description: 'with DATABASE_REPLICA_URLS only: each read replica as its last probe found it' }
+    )
   )
 })
 
@@ -37,10 +49,17 @@ const notReady = {
   content: { 'application/problem+json': { schema: { $ref: `${PROBLEM_SCHEMA_ID}#` } } }
 }
 
+function replicaReport({ name, health }: DbNode) {
+  return { node: name, up: health!.usable, lagSeconds: health!.lagSeconds, reason: health!.reason }
+}
+
 /**
  * `/health/live`: the process serves HTTP. `/health/ready`: the database answers a ping on a
  * connection of the readiness check's own (src/pool/health-connection.ts), so the check never
  * queues behind a busy pool nor touches a pooled connection; it recovers by itself.
+ *
+ * Readiness follows the primary only: a replica down is reported in the body (`replicas`), its
+ * reads go elsewhere (src/pool/read-router.ts), and the instance still serves.
  *
  * A saturated pool does not fail readiness, and is reported as such in the body: at peak
  * every instance is saturated alike, and a load balancer that took one out would only send
@@ -50,6 +69,7 @@ const notReady = {
 export default async function healthRoutes(app: FastifyInstance) {
   // Every check is recorded in /metrics (lifeguard_ready, lifeguard_readiness_checks_total).
   const recordReadiness = registerReadinessMetrics(app.metricsRegistry)
+  const replicas = app.dbNodes.filter((node) => node.health !== undefined)
   app.get(
     '/health/live',
     {
@@ -89,7 +109,9 @@ export default async function healthRoutes(app: FastifyInstance) {
       }
       recordReadiness('ok')
       const { total, idle, active, pending, max } = app.poolGuard.stats()
-      return { status: 'ok' as const, pool: { total, idle, active, pending, max, saturated: pending > 0 && idle === 0 } }
+      const pool = { total, idle, active, pending, max, saturated: pending > 0 && idle === 0 }
+      if (replicas.length === 0) return { status: 'ok' as const, pool }
+      return { status: 'ok' as const, pool, replicas: replicas.map(replicaReport) }
     }
   )
 }

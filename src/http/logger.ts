@@ -24,7 +24,10 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
         'config.DATABASE_URL',
         'MIGRATIONS_DATABASE_URL',
         '*.MIGRATIONS_DATABASE_URL',
-        'config.MIGRATIONS_DATABASE_URL'
+        'config.MIGRATIONS_DATABASE_URL',
+        'DATABASE_REPLICA_URLS',
+        '*.DATABASE_REPLICA_URLS',
+        'config.DATABASE_REPLICA_URLS'
       ],
       censor: '[redacted]'
     }

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
 import { registerPoolMetrics } from '../pool/pool-metrics'
+import { registerNodeMetrics } from '../pool/node-metrics'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,13 +11,14 @@ declare module 'fastify' {
   }
 }
 
-/** `/metrics` in Prometheus text: the process, the pool's gauges, histograms and counters, and HTTP durations. */
+/** `/metrics` in Prometheus text: the process, each node's pool gauges, histograms and counters and health, and HTTP durations. */
 async function metrics(app: FastifyInstance) {
   if (app.hasDecorator('metricsRegistry')) throw new Error('the metrics plugin is registered twice')
   const registry = new Registry()
   // The process's own: CPU, memory, event-loop lag, GC, handles (prom-client's default set).
   collectDefaultMetrics({ register: registry })
-  registerPoolMetrics(registry, app.poolGuard)
+  registerPoolMetrics(registry, app.dbNodes)
+  registerNodeMetrics(registry, app.dbNodes)
   registerHttpMetrics(registry, app)
   app.decorate('metricsRegistry', registry)
 

@@ -14,6 +14,7 @@ import { evictReadOnly, type EvictionHost } from './read-only-eviction'
 import { AbandonedBorrowers, type AbandonHost } from './abandoned-borrowers'
 import { captureBorrowStack, startLeakTimer, stopLeakTimer, type LeakLogger } from './leak-detector'
 import { GuardedPool } from './guarded-pool'
+import { replicationRefused } from './guarded-cluster'
 import { connectionOptionsOf, HealthConnection, type Reachability } from './health-connection'
 import { StatementKiller, type KillLogger } from './statement-killer'
 import { PoolTotals, type PoolStats } from './pool-totals'
@@ -40,7 +41,7 @@ export type PoolLogger = LeakLogger & KillLogger & {
 }
 
 /**
- * The pool guard: one per app. It lets mysql2 own the sockets and adds what mysql2 lacks —
+ * The pool guard: one per database node (app.poolGuard is the primary's). It lets mysql2 own the sockets and adds what mysql2 lacks —
  * its own waiter queue with one absolute deadline per borrow, validation on checkout, max
  * lifetime, an idle sweeper, fatal-error eviction, rollback on release and leak warnings.
  * It composes the rules that stand on their own: which idle connections retire
@@ -114,9 +115,8 @@ export class PoolGuard extends EventEmitter {
   driver(): typeof mysql {
     return Object.assign(Object.create(mysql), {
       createPool: (options: PoolOptions) => this.createPool(options),
-      // Replication is not guarded; at least let a failed node come back instead of being dropped for good.
-      createPoolCluster: (options: mysql.PoolClusterOptions = {}) =>
-        mysql.createPoolCluster({ restoreNodeTimeout: 1_000, ...options })
+      // One guard guards one node; replication is a guard per node (guarded-cluster.ts, replicatedDriver).
+      createPoolCluster: () => replicationRefused()
     })
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { DataSource, QueryRunner } from 'typeorm'
-import { executePooled, guardOf, poolOf, type ConnectionLender, type StatementRunner } from '../db/pooled-query'
+import { executePooled, guardOf, poolOf, readPoolOf, type ConnectionLender, type StatementRunner } from '../db/pooled-query'
 import { executeOnRunner } from '../db/runner-execute'
 import type { BorrowAttribution, PoolGuard } from '../pool/pool-guard'
 import type { EntityEvents } from './entity-events'
@@ -38,15 +38,17 @@ const mapOnly: RowAccess['json'] = (rows, _fields, mapRows) => mapRows(rows)
 export function rowSourceFor(dataSource: DataSource, events: EntityEvents | undefined): RowSource {
   const guard = guardOf(dataSource)
   if (!events) {
-    const pool = poolOf(dataSource)
-    const access = poolAccess(dataSource)
+    // With replicas, the read router (it borrows for the primary guard's attribution too).
+    const pool = readPoolOf(dataSource)
+    const access: RowAccess = { run: (statement, values) => executePooled(pool, statement, values), json: mapOnly }
     if (!guard) return { read: (work) => work(access) }
     return { read: (work) => work(attributedPoolAccess(pool, guard, guard.attribution())) }
   }
   return {
     async read(work) {
       const attribution = guard?.attribution()
-      const runner = dataSource.createQueryRunner()
+      // 'slave': a replica when there are some (TypeORM's 'SLAVE*', routed like the fast path), else the pool.
+      const runner = dataSource.createQueryRunner('slave')
       try {
         // Borrowed here, for the request: TypeORM borrows inside the connect() call.
         if (guard) await guard.borrowAs(attribution!, () => runner.connect())

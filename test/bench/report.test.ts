@@ -9,7 +9,7 @@ import { summariseCpuProfile } from '../../bench/profile/cpu-profile'
 import { markdownReport } from '../../bench/report/markdown'
 import { ratioSections, svgChart } from '../../bench/report/svg-chart'
 import type { Scenario } from '../../bench/scenarios'
-import { serverSideWaits } from '../../bench/server-metrics'
+import { serverSideWaits, withoutPrimaryNode } from '../../bench/server-metrics'
 import { median, summariseScenario } from '../../bench/summary'
 
 // The arithmetic of the report on made-up runs, where every right answer is known.
@@ -230,4 +230,9 @@ t.test("Lifeguard's /metrics growth between two scrapes: bucket bounds holding e
     refused: { acquire_timeout: 4 },
     httpDurationAtMostMs: { '200': 500 }
   })
+  // A scrape's keys are read without the primary's node label (the bench runs one node).
+  t.equal(withoutPrimaryNode('db_pool_acquire_seconds_count{node="primary"}'), 'db_pool_acquire_seconds_count')
+  t.equal(withoutPrimaryNode('db_pool_acquire_seconds_bucket{le="0.01",node="primary"}'), 'db_pool_acquire_seconds_bucket{le="0.01"}')
+  t.equal(withoutPrimaryNode('db_pool_timeouts_total{node="primary",reason="acquire_timeout"}'), 'db_pool_timeouts_total{reason="acquire_timeout"}')
+  t.equal(withoutPrimaryNode('db_pool_timeouts_total{node="10.0.0.2:3306",reason="queue_full"}'), 'db_pool_timeouts_total{node="10.0.0.2:3306",reason="queue_full"}')
 })

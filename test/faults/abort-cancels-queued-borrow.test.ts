@@ -47,7 +47,7 @@ t.test('a hang-up while queued for the only connection cancels the borrow: never
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
-  const acquiredSoFar = async () => metricValue((await app.inject('/metrics')).body, 'db_pool_acquire_seconds_count')
+  const acquiredSoFar = async () => metricValue((await app.inject('/metrics')).body, 'db_pool_acquire_seconds_count{node="primary"}')
 
   const held = await holdConnection(app)
   const acquiredBefore = await acquiredSoFar()
@@ -72,10 +72,10 @@ t.test('a hang-up while queued for the only connection cancels the borrow: never
   t.equal(statementsRun, 1, 'only the next request ran its statement')
   t.match(handlerError, { code: 'LG_BORROWER_GONE' }, 'the aborted request was answered with the pool cancellation')
   const metrics = (await app.inject('/metrics')).body
-  t.equal(metricValue(metrics, 'db_pool_acquire_seconds_count') - acquiredBefore, 1, 'one borrow served since: the next request, not the aborted one')
-  t.equal(metricValue(metrics, 'db_pool_borrows_cancelled_total'), 1, 'the cancelled borrow is counted')
+  t.equal(metricValue(metrics, 'db_pool_acquire_seconds_count{node="primary"}') - acquiredBefore, 1, 'one borrow served since: the next request, not the aborted one')
+  t.equal(metricValue(metrics, 'db_pool_borrows_cancelled_total{node="primary"}'), 1, 'the cancelled borrow is counted')
   t.match(metrics, /http_requests_aborted_total\{method="GET",route="\/test\/queued-read"\} 1/, 'the abort is counted')
-  t.equal(metricValue(metrics, 'db_pool_timeouts_total{reason="acquire_timeout"}'), 0, 'nothing timed out')
+  t.equal(metricValue(metrics, 'db_pool_timeouts_total{node="primary",reason="acquire_timeout"}'), 0, 'nothing timed out')
 })
 
 t.test('under overload, hung-up requests give their places in the queue to the ones still waiting', async (t) => {

@@ -32,6 +32,6 @@ t.test('saturation: a pool of 2 held by slow queries answers a third request wit
   t.equal((await app.inject('/authors')).statusCode, 200, 'service is back once the pool frees up')
   await assertPoolSettled(t, app)
   const metrics = (await app.inject('/metrics')).body
-  t.match(metrics, /db_pool_timeouts_total\{reason="acquire_timeout"\} 11/)
-  t.match(metrics, /db_pool_connections_max 2/)
+  t.match(metrics, /db_pool_timeouts_total\{node="primary",reason="acquire_timeout"\} 11/)
+  t.match(metrics, /db_pool_connections_max\{node="primary"\} 2/)
 })

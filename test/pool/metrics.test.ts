@@ -2,10 +2,11 @@ import t from 'tap'
 import { buildTestApp } from '../helper'
 import { sleep } from './guard-harness'
 
-/** One sample's value from Prometheus text, or undefined when absent. */
+/** One sample's value from Prometheus text, or undefined when absent; pool series are the primary node's. */
 function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '))
-  return line === undefined ? undefined : Number(line.slice(series.length + 1))
+  const names = [series + ' ', series + '{node="primary"} ']
+  const line = text.split('\n').find((l) => names.some((name) => l.startsWith(name)))
+  return line === undefined ? undefined : Number(line.slice(line.indexOf(' ') + 1))
 }
 
 t.test('/metrics shows the pool moving under load, in Prometheus text', async (t) => {
@@ -51,7 +52,7 @@ t.test('database errors are counted by code, and every app has its own registry'
   const second = await buildTestApp(t)
   first.get('/test/broken', async () => first.db.query('SELECT * FROM no_such_table'))
   t.equal((await first.inject('/test/broken')).statusCode, 500)
-  t.match((await first.inject('/metrics')).body, /db_errors_total\{code="ER_NO_SUCH_TABLE"\} 1/)
+  t.match((await first.inject('/metrics')).body, /db_errors_total\{node="primary",code="ER_NO_SUCH_TABLE"\} 1/)
   t.notMatch((await second.inject('/metrics')).body, /ER_NO_SUCH_TABLE/, 'the other app counted nothing')
   t.not(first.metricsRegistry, second.metricsRegistry)
 })

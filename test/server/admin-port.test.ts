@@ -35,7 +35,7 @@ t.test('ADMIN_PORT: /metrics and /docs only there, health on both ports, closed 
   t.match(metrics.headers.get('content-type'), /^text\/plain/)
   const text = await metrics.text()
   t.match(text, /http_request_duration_seconds_count\{method="GET",route="\/authors",status_code="200"\} 1/, "it counts the main port's requests: one registry")
-  t.match(text, /db_pool_connections_max 10/)
+  t.match(text, /db_pool_connections_max\{node="primary"\} 10/)
 
   const ui = await fetch(`${admin}/docs/`)
   t.equal(ui.status, 200)
