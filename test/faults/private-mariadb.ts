@@ -91,7 +91,15 @@ export class PrivateMariaDb {
     readonly tls?: PrivateServerTls
   ) {}
 
-  static async start(t: Tap, serverOptions: string[] = [], options: { tls?: PrivateServerTls } = {}): Promise<PrivateMariaDb> {
+  static async start(
+    t: Tap,
+    serverOptions: string[] = [],
+    options: {
+      tls?: PrivateServerTls
+      /** Runs between mariadb-install-db and the first launch, with the server's directory (a Galera joiner's ownership, say). */
+      beforeLaunch?: (dir: string) => Promise<void>
+    } = {}
+  ): Promise<PrivateMariaDb> {
     const { installDb } = mariaDbPrograms()
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lg-mariadb-'))
     const server = new PrivateMariaDb(dir, await freePort(), serverOptions, options.tls)
@@ -112,6 +120,7 @@ export class PrivateMariaDb {
       '--auth-root-authentication-method=normal',
       '--skip-test-db'
     ])
+    await options.beforeLaunch?.(dir)
     await server.launch()
     return server
   }

@@ -4,7 +4,8 @@ import path from 'node:path'
 import { spawn } from 'node:child_process'
 import { adminConnection, createTestDatabase } from '../helper'
 import { ROOT, operatorEnv, startServer, waitForOutput, type ServerProcess } from '../support/server-process'
-import { findHaproxy, freePort, waitForPort } from '../support/haproxy'
+import { findHaproxy, waitForPort } from '../support/haproxy'
+import { freePort } from '../support/free-port'
 
 // Issue 12 item 4: docs/ops/haproxy.cfg, the very file docs/ops/scaling.md ships, in front of two
 // real server processes; only the addresses differ, through the environment variables the file

@@ -1,4 +1,4 @@
-// What the HAProxy recipe's test needs around the binary: where it is, free ports, a listener to wait for.
+// What the HAProxy recipe's test needs around the binary: where it is, and a listener to wait for.
 import { accessSync, constants as fsConstants } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -18,18 +18,6 @@ export function findHaproxy(env: NodeJS.ProcessEnv = process.env): string | unde
     } catch {
       return false
     }
-  })
-}
-
-/** A port nothing listens on right now (the kernel's pick), for a process that needs it named up front. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
   })
 }
 
