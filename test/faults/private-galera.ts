@@ -44,7 +44,10 @@ export class PrivateGalera {
           `--wsrep-cluster-name=${cluster}`,
           `--wsrep-cluster-address=${joinAddress}`,
           `--wsrep-node-address=127.0.0.1:${groupPort}`,
-          `--wsrep-provider-options=base_port=${groupPort};ist.recv_addr=127.0.0.1:${istPort};gcache.size=16M`,
+          // A peer that stops answering is declared gone after 2 s instead of 5, so a test that
+          // freezes a node sees the rest of the cluster lose its quorum quickly.
+          `--wsrep-provider-options=base_port=${groupPort};ist.recv_addr=127.0.0.1:${istPort};gcache.size=16M;` +
+            'evs.keepalive_period=PT0.5S;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT3S',
           `--wsrep-sst-receive-address=127.0.0.1:${sstPort}`,
           '--wsrep-sst-method=rsync',
           // What Galera requires of every node: row-based writesets, interleaved auto-increment locks.
@@ -59,6 +62,26 @@ export class PrivateGalera {
       await waitUntilSynced(node, nodes.length)
     }
     return new PrivateGalera(nodes)
+  }
+
+  /** `wsrep_cluster_status` of node `index`: `Primary`, or `non-Primary` once it has lost its quorum. */
+  clusterStatus(index: number): Promise<string> {
+    return this.on(index, async (connection) => {
+      const [rows] = await connection.query("SHOW STATUS LIKE 'wsrep_cluster_status'")
+      return (rows as Array<{ Value: string }>)[0].Value
+    })
+  }
+
+  /** Polls until node `index` reports `status`. */
+  async waitForClusterStatus(index: number, status: string, timeoutMs = SYNCED_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    let last = ''
+    while (Date.now() < deadline) {
+      last = await this.clusterStatus(index).catch((err: Error) => err.message)
+      if (last === status) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    throw new Error(`node ${index} is still ${last}, not ${status}, after ${timeoutMs} ms`)
   }
 
   /** Runs `fn` on a fresh root connection to node `index`, closed afterwards. */
