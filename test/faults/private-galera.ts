@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { chmod, chown, mkdir, rm } from 'node:fs/promises'
+import { chmod, chown, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import mysql from 'mysql2/promise'
@@ -55,7 +55,7 @@ export class PrivateGalera {
           '--innodb-autoinc-lock-mode=2',
           ...(nodes.length === 0 ? ['--wsrep-new-cluster'] : [])
         ],
-        { beforeLaunch: nodes.length === 0 ? undefined : emptyForRsync }
+        { createDataDir: nodes.length === 0 ? undefined : emptyForRsync }
       )
       groupAddress.set(node, `127.0.0.1:${groupPort}`)
       nodes.push(node)
@@ -107,7 +107,6 @@ const groupAddress = new WeakMap<PrivateMariaDb, string>()
  */
 async function emptyForRsync(dir: string): Promise<void> {
   const data = path.join(dir, 'data')
-  await rm(data, { recursive: true, force: true })
   await mkdir(data, { mode: 0o700 })
   if (process.getuid?.() !== 0) return
   const { uid, gid } = nobody()

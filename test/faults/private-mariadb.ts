@@ -96,8 +96,8 @@ export class PrivateMariaDb {
     serverOptions: string[] = [],
     options: {
       tls?: PrivateServerTls
-      /** Runs between mariadb-install-db and the first launch, with the server's directory (a Galera joiner's ownership, say). */
-      beforeLaunch?: (dir: string) => Promise<void>
+      /** Makes `<dir>/data` instead of mariadb-install-db: a Galera joiner receives its data by state transfer. */
+      createDataDir?: (dir: string) => Promise<void>
     } = {}
   ): Promise<PrivateMariaDb> {
     const { installDb } = mariaDbPrograms()
@@ -107,20 +107,21 @@ export class PrivateMariaDb {
       await server.stop()
       await rm(dir, { recursive: true, force: true })
     })
-    await execFileAsync(installDb, [
-      '--no-defaults',
-      `--datadir=${path.join(dir, 'data')}`,
-      // A tmpdir of its own: with /tmp shared, install-db runs started at the same time (two
-      // fault tests in parallel, a primary and its replica) lose each other's temporary tables
-      // — seen as "Could not remove temporary table '/tmp/#sql-temptable-…', error: 2" or
-      // "Unknown table 'mysql.tmp_user_sys'" in about 1 of 6 runs four at a time; none with
-      // their own tmpdir. (Likely the start-up clean-up of stale #sql* files in the tmpdir.)
-      `--tmpdir=${dir}`,
-      '--user=root',
-      '--auth-root-authentication-method=normal',
-      '--skip-test-db'
-    ])
-    await options.beforeLaunch?.(dir)
+    if (options.createDataDir) await options.createDataDir(dir)
+    else
+      await execFileAsync(installDb, [
+        '--no-defaults',
+        `--datadir=${path.join(dir, 'data')}`,
+        // A tmpdir of its own: with /tmp shared, install-db runs started at the same time (two
+        // fault tests in parallel, a primary and its replica) lose each other's temporary tables
+        // — seen as "Could not remove temporary table '/tmp/#sql-temptable-…', error: 2" or
+        // "Unknown table 'mysql.tmp_user_sys'" in about 1 of 6 runs four at a time; none with
+        // their own tmpdir. (Likely the start-up clean-up of stale #sql* files in the tmpdir.)
+        `--tmpdir=${dir}`,
+        '--user=root',
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db'
+      ])
     await server.launch()
     return server
   }
