@@ -30,7 +30,7 @@ const skip = !provider
 
 const DATABASE = 'lg_galera'
 
-t.test('Galera: a write on another node aborts the route transaction with 1213', { skip }, async (t) => {
+t.test('Galera: a write on another node aborts the route transaction with 1213; a node without quorum', { skip }, async (t) => {
   const galera = await PrivateGalera.start(t, 2)
   const config = loadConfig({ DATABASE_URL: `${galera.nodes[1].url}/${DATABASE}`, LOG_LEVEL: 'silent' })
   await ensureDatabase(config)
