@@ -91,7 +91,15 @@ export class PrivateMariaDb {
     readonly tls?: PrivateServerTls
   ) {}
 
-  static async start(t: Tap, serverOptions: string[] = [], options: { tls?: PrivateServerTls } = {}): Promise<PrivateMariaDb> {
+  static async start(
+    t: Tap,
+    serverOptions: string[] = [],
+    options: {
+      tls?: PrivateServerTls
+      /** Makes `<dir>/data` instead of mariadb-install-db: a Galera joiner receives its data by state transfer. */
+      createDataDir?: (dir: string) => Promise<void>
+    } = {}
+  ): Promise<PrivateMariaDb> {
     const { installDb } = mariaDbPrograms()
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lg-mariadb-'))
     const server = new PrivateMariaDb(dir, await freePort(), serverOptions, options.tls)
@@ -99,19 +107,21 @@ export class PrivateMariaDb {
       await server.stop()
       await rm(dir, { recursive: true, force: true })
     })
-    await execFileAsync(installDb, [
-      '--no-defaults',
-      `--datadir=${path.join(dir, 'data')}`,
-      // A tmpdir of its own: with /tmp shared, install-db runs started at the same time (two
-      // fault tests in parallel, a primary and its replica) lose each other's temporary tables
-      // — seen as "Could not remove temporary table '/tmp/#sql-temptable-…', error: 2" or
-      // "Unknown table 'mysql.tmp_user_sys'" in about 1 of 6 runs four at a time; none with
-      // their own tmpdir. (Likely the start-up clean-up of stale #sql* files in the tmpdir.)
-      `--tmpdir=${dir}`,
-      '--user=root',
-      '--auth-root-authentication-method=normal',
-      '--skip-test-db'
-    ])
+    if (options.createDataDir) await options.createDataDir(dir)
+    else
+      await execFileAsync(installDb, [
+        '--no-defaults',
+        `--datadir=${path.join(dir, 'data')}`,
+        // A tmpdir of its own: with /tmp shared, install-db runs started at the same time (two
+        // fault tests in parallel, a primary and its replica) lose each other's temporary tables
+        // — seen as "Could not remove temporary table '/tmp/#sql-temptable-…', error: 2" or
+        // "Unknown table 'mysql.tmp_user_sys'" in about 1 of 6 runs four at a time; none with
+        // their own tmpdir. (Likely the start-up clean-up of stale #sql* files in the tmpdir.)
+        `--tmpdir=${dir}`,
+        '--user=root',
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db'
+      ])
     await server.launch()
     return server
   }
