@@ -54,6 +54,13 @@ const BY_ERRNO: Readonly<Record<number, Mapper>> = {
   }),
   1205: lockConflict,
   1213: lockConflict,
+  // ER_UNKNOWN_COM_ERROR: what a Galera node outside the primary component (no quorum) answers
+  // every statement on a table with ("WSREP has not yet prepared node for application use").
+  1047: () => ({
+    slug: 'database-unavailable',
+    detail: 'the database node is not ready for queries (a Galera node without quorum); retry the request',
+    retryAfterSeconds: RETRY_SOON
+  }),
   1969: statementTimeout, // MariaDB ER_STATEMENT_TIMEOUT
   3024: statementTimeout // MySQL ER_QUERY_TIMEOUT
 }

@@ -104,7 +104,9 @@ export default async function healthRoutes(app: FastifyInstance) {
         const detail =
           check.reason === 'timeout'
             ? `the database did not answer a ping within ${READY_CHECK_TIMEOUT_MS} ms`
-            : `the database is not reachable (${check.reason})`
+            : check.reason === 'wsrep_not_ready'
+              ? 'the database node is not in the primary component of its Galera cluster (wsrep_ready is OFF)'
+              : `the database is not reachable (${check.reason})`
         return sendProblem(reply, 'not-ready', detail, { retryAfterSeconds: READY_RETRY_AFTER_SECONDS })
       }
       recordReadiness('ok')

@@ -60,7 +60,7 @@ export const PROBLEM_TYPES = {
   internal: { status: 500, meaning: 'an unexpected error; it is logged, the client is told nothing more' },
   'method-not-implemented': { status: 501, meaning: 'the HTTP method is unknown to the server; the connection is closed' },
   'pool-unavailable': { status: 503, meaning: 'no connection within the acquire timeout, the wait queue is full, or the pool is closed' },
-  'database-unavailable': { status: 503, meaning: 'the database cannot be reached or dropped the connection' },
+  'database-unavailable': { status: 503, meaning: 'the database cannot be reached or dropped the connection, or (Galera, 1047) its node has no quorum' },
   'database-busy': { status: 503, meaning: 'the database refused new work for now (e.g. max_prepared_stmt_count, 1461)' },
   'lock-conflict': { status: 503, meaning: 'lock wait timeout or deadlock (1205/1213), after any safe retries' },
   'statement-timeout': { status: 503, meaning: 'the statement ran longer than DB_STATEMENT_TIMEOUT_MS, or got no answer within the statement deadline' },

@@ -27,6 +27,8 @@ export interface Reachability {
 export class HealthConnection {
   private connection?: Connection
   private closed = false
+  /** Whether the server is a Galera node (clusterReadiness); unknown until asked on a connection. */
+  private galera: boolean | undefined
 
   private readonly options: ConnectionOptions
 
@@ -48,7 +50,32 @@ export class HealthConnection {
       const timer = setTimeout(() => finish(false, 'timeout'), Math.max(1, timeoutMs))
       if (this.closed) return finish(false, 'closed')
       const connection = this.open(timeoutMs)
-      connection.ping((err) => finish(!err, err ? String((err as { code?: string }).code ?? 'ERROR') : undefined))
+      connection.ping((err) => {
+        if (err) return finish(false, codeOf(err))
+        this.clusterReadiness(connection, (reason) => finish(reason === undefined, reason))
+      })
+    })
+  }
+
+  /**
+   * A Galera node cut off from its cluster (no quorum) still answers a ping and `SELECT 1`, but
+   * refuses every statement on a table (1047) until it rejoins: on such a node, readiness is
+   * `wsrep_ready`. Whether the server is one is asked once per connection (`@@wsrep_on`, 0 on a
+   * MariaDB without Galera; MySQL has no such variable), so a plain server costs one query per
+   * reconnect, not per check.
+   */
+  private clusterReadiness(connection: Connection, done: (reason?: string) => void): void {
+    if (this.galera === false) return done()
+    if (this.galera === undefined) {
+      connection.query('SELECT @@wsrep_on AS galera', (err, rows) => {
+        this.galera = !err && Number((rows as Array<{ galera: unknown }>)[0]?.galera) === 1
+        this.clusterReadiness(connection, done)
+      })
+      return
+    }
+    connection.query("SHOW GLOBAL STATUS LIKE 'wsrep_ready'", (err, rows) => {
+      if (err) return done(codeOf(err))
+      done((rows as Array<{ Value: string }>)[0]?.Value === 'ON' ? undefined : 'wsrep_not_ready')
     })
   }
 
@@ -72,6 +99,11 @@ export class HealthConnection {
   private drop(): void {
     const connection = this.connection
     this.connection = undefined
+    this.galera = undefined
     connection?.destroy()
   }
+}
+
+function codeOf(err: unknown): string {
+  return String((err as { code?: string }).code ?? 'ERROR')
 }

@@ -58,7 +58,7 @@ t.test('Galera: a write on another node aborts the route transaction with 1213; 
    * A transactional route that appends to the author's name on node B, then, on its first run
    * only, waits for the test (`gate`), with its transaction open and the row locked; with
    * `readAfterGate` it runs one more statement after the wait, else it returns straight away
-   * and the conflict meets its COMMIT (in onSend, after the handler returned).
+   * and the conflict meets its COMMIT.
    */
   function conflictRoute(app: FastifyInstance, url: string, readAfterGate: boolean) {
     const state = { runs: 0, updated: deferred(), gate: deferred() }
@@ -93,10 +93,10 @@ t.test('Galera: a write on another node aborts the route transaction with 1213; 
     t.equal(await nameOnNodeB(), 'node-a+app', "node A's write, then the re-run's, in that order")
   })
 
-  // src/db/transaction-scope.ts re-runs the handler for a 1205/1213 the handler throws; the
-  // COMMIT happens later, in onSend (settleBeforeSend), where a 1213 becomes the response.
-  // On Galera a conflict that arrives while the handler runs no statement meets the COMMIT.
-  t.test('the abort surfaces at COMMIT: today a 503 lock-conflict, the write not kept, no re-run', async (t) => {
+  // On Galera a conflict that arrives while the handler runs no statement meets the COMMIT. The
+  // scope commits before the answer is handed to Fastify (src/db/deferred-answer.ts), so a 1213
+  // there re-runs the handler like one a statement throws.
+  t.test('the abort surfaces at COMMIT: the handler re-runs, as for a 1213 it throws', async (t) => {
     await reset()
     const deadlocksBefore = await deadlocks(app)
     const response = app.inject({ method: 'POST', url: '/test/galera/commit' })
@@ -104,56 +104,44 @@ t.test('Galera: a write on another node aborts the route transaction with 1213; 
     await commitOnNodeA('node-a')
     atCommit.gate.resolve()
     const res = await response
-    t.equal(res.statusCode, 503, 'a retryable refusal, not a 200 for a write the cluster dropped')
-    t.match(res.json(), { type: 'https://lifeguard.dev/problems/lock-conflict' }, 'the lock-conflict problem')
-    t.ok(res.headers['retry-after'], 'with Retry-After')
-    t.equal(await deadlocks(app), deadlocksBefore + 1, 'the COMMIT failed with 1213 (db_errors_total{code="ER_LOCK_DEADLOCK"})')
-    t.equal(atCommit.runs, 1, 'the handler ran once: nothing re-ran it (the todo below)')
-    t.equal(await nameOnNodeB(), 'node-a', "only node A's write is kept")
+    t.equal(res.statusCode, 200, `the route answers 200 (${res.statusCode} ${res.body})`)
+    t.equal(await deadlocks(app), deadlocksBefore + 1, 'the first COMMIT failed with 1213 (db_errors_total{code="ER_LOCK_DEADLOCK"})')
+    t.equal(atCommit.runs, 2, 'the handler ran twice')
+    t.equal(await nameOnNodeB(), 'node-a+app', "node A's write, then the re-run's")
   })
-
-  t.test(
-    'the abort surfaces at COMMIT: the handler should re-run, as for a 1213 it throws',
-    { todo: 'transaction-scope re-runs only errors the handler throws; the COMMIT in onSend (settleBeforeSend) is not retried' },
-    async (t) => {
-      await reset()
-      atCommit.runs = 0
-      atCommit.updated = deferred()
-      atCommit.gate = deferred()
-      const response = app.inject({ method: 'POST', url: '/test/galera/commit' })
-      await atCommit.updated.promise
-      await commitOnNodeA('node-a')
-      atCommit.gate.resolve()
-      const res = await response
-      t.equal(res.statusCode, 200, `the route answers 200 (${res.statusCode} ${res.body})`)
-      t.equal(atCommit.runs, 2, 'the handler ran twice')
-      t.equal(await nameOnNodeB(), 'node-a+app', "node A's write, then the re-run's")
-    }
-  )
 
   // Node A frozen: node B, one of two, has lost its quorum. It still answers a ping and
   // SELECT 1, but refuses every statement that reads or writes a table (1047).
-  t.test('node B cut off from the cluster (non-Primary): queries refused, readiness stays green', async (t) => {
+  t.test('node B cut off from the cluster (non-Primary): queries are a 503, readiness goes red', async (t) => {
     await galera.nodes[0].pause()
     t.teardown(() => galera.nodes[0].resume())
     await galera.waitForClusterStatus(1, 'non-Primary')
     const list = await app.inject({ method: 'GET', url: '/authors' })
-    t.equal(list.statusCode, 500, `reads fail: ${list.body}`)
+    t.equal(list.statusCode, 503, `reads are refused as retryable: ${list.body}`)
+    t.match(list.json(), { type: 'https://lifeguard.dev/problems/database-unavailable' })
+    t.ok(list.headers['retry-after'], 'with Retry-After')
     const errors = await app.inject({ method: 'GET', url: '/metrics' })
-    t.match(errors.body, /^db_errors_total\{code="ER_UNKNOWN_COM_ERROR"\} [1-9]/m, 'with 1047, "WSREP has not yet prepared node for application use"')
+    t.match(errors.body, /^db_errors_total\{node="primary",code="ER_UNKNOWN_COM_ERROR"\} [1-9]/m, 'with 1047, "WSREP has not yet prepared node for application use"')
+    // A ping still answers; readiness asks wsrep_ready on a Galera node (src/pool/health-connection.ts).
     const ready = await app.inject({ method: 'GET', url: '/health/ready' })
-    t.equal(ready.statusCode, 503, 'readiness should go red, so a balancer takes the instance out', {
-      todo: 'the readiness check is a COM_PING (src/pool/health-connection.ts), which a non-Primary node answers'
-    })
+    t.equal(ready.statusCode, 503, 'readiness goes red, so a balancer takes the instance out')
+    t.match(ready.json().detail, /wsrep_ready is OFF/)
     galera.nodes[0].resume()
     await galera.waitForClusterStatus(1, 'Primary')
+    // The node reports Primary a moment before it is ready for queries again.
+    let readyAgain = await app.inject({ method: 'GET', url: '/health/ready' })
+    for (const until = Date.now() + 10_000; readyAgain.statusCode !== 200 && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      readyAgain = await app.inject({ method: 'GET', url: '/health/ready' })
+    }
+    t.equal(readyAgain.statusCode, 200, 'and green again once the node rejoined')
   })
 })
 
 /** The app's own count of 1213 errors (ER_LOCK_DEADLOCK), from /metrics. */
 async function deadlocks(app: FastifyInstance): Promise<number> {
   const res = await app.inject({ method: 'GET', url: '/metrics' })
-  const match = /^db_errors_total\{code="ER_LOCK_DEADLOCK"\} (\d+)$/m.exec(res.body)
+  const match = /^db_errors_total\{node="primary",code="ER_LOCK_DEADLOCK"\} (\d+)$/m.exec(res.body)
   return match ? Number(match[1]) : 0
 }
 
