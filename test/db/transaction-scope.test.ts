@@ -21,6 +21,17 @@ async function authorNames(app: FastifyInstance): Promise<string[]> {
 
 const addAuthor = (em: EntityManager, name: string) => em.insert(Author, { name })
 
+/** Resolves for every caller once `count` callers have arrived: two requests that each hold one lock meet here, then deadlock. */
+function meetingPoint(count: number): () => Promise<void> {
+  let arrived = 0
+  let everyoneHere!: () => void
+  const met = new Promise<void>((resolve) => (everyoneHere = resolve))
+  return () => {
+    if (++arrived === count) everyoneHere()
+    return met
+  }
+}
+
 t.test('a transactional route commits before replying, borrowing lazily and releasing after', async (t) => {
   const app = await buildTestApp(t)
   const seen: Record<string, number> = {}
@@ -206,9 +217,7 @@ t.test('a deadlock re-runs the losing handler, and both requests succeed', async
   const app = await buildTestApp(t)
   await app.db.query("INSERT INTO authors (id, name) VALUES (1, 'a'), (2, 'b')")
   let attempts = 0
-  let arrived = 0
-  let bothHoldFirstLock: () => void
-  const barrier = new Promise<void>((resolve) => (bothHoldFirstLock = resolve))
+  const bothHoldFirstLock = meetingPoint(2)
   app.post<{ Params: { first: string; second: string } }>(
     '/test/lock/:first/:second',
     { config: { transactional: true } },
@@ -217,8 +226,7 @@ t.test('a deadlock re-runs the losing handler, and both requests succeed', async
       const tx = await request.tx()
       const lock = (id: string) => tx.query('SELECT id FROM authors WHERE id = ? FOR UPDATE', [Number(id)])
       await lock(request.params.first)
-      if (attempt <= 2 && ++arrived === 2) bothHoldFirstLock()
-      if (attempt <= 2) await barrier
+      if (attempt <= 2) await bothHoldFirstLock()
       await lock(request.params.second)
       await tx.query('UPDATE authors SET bio = ? WHERE id IN (1, 2)', [`attempt ${attempt}`])
       return { attempt }
@@ -240,9 +248,7 @@ t.test('a deadlock re-runs the losing handler, and both requests succeed', async
 t.test('a route with retries: 0 turns a deadlock into a 503 problem', async (t) => {
   const app = await buildTestApp(t)
   await app.db.query("INSERT INTO authors (id, name) VALUES (1, 'a'), (2, 'b')")
-  let arrived = 0
-  let bothHoldFirstLock: () => void
-  const barrier = new Promise<void>((resolve) => (bothHoldFirstLock = resolve))
+  const bothHoldFirstLock = meetingPoint(2)
   app.post<{ Params: { first: string; second: string } }>(
     '/test/lock/:first/:second',
     { config: { transactional: { retries: 0 } } },
@@ -250,8 +256,7 @@ t.test('a route with retries: 0 turns a deadlock into a 503 problem', async (t) 
       const tx = await request.tx()
       const lock = (id: string) => tx.query('SELECT id FROM authors WHERE id = ? FOR UPDATE', [Number(id)])
       await lock(request.params.first)
-      if (++arrived === 2) bothHoldFirstLock()
-      await barrier
+      await bothHoldFirstLock()
       await lock(request.params.second)
       return { ok: true }
     }
@@ -310,9 +315,7 @@ t.test('a deadlock after the handler answered (before the COMMIT) re-runs it, wi
   const app = await buildTestApp(t)
   await app.db.query("INSERT INTO authors (id, name) VALUES (1, 'a'), (2, 'b')")
   let attempts = 0
-  let arrived = 0
-  let bothHoldFirstLock: () => void
-  const barrier = new Promise<void>((resolve) => (bothHoldFirstLock = resolve))
+  const bothHoldFirstLock = meetingPoint(2)
   app.post<{ Params: { first: string; second: string } }>(
     '/test/settle-lock/:first/:second',
     { config: { transactional: true } },
@@ -323,8 +326,7 @@ t.test('a deadlock after the handler answered (before the COMMIT) re-runs it, wi
       await lock(request.params.first)
       // Between the answer and the COMMIT, where a Galera certification failure surfaces too.
       request.beforeCommit(async () => {
-        if (attempt <= 2 && ++arrived === 2) bothHoldFirstLock()
-        if (attempt <= 2) await barrier
+        if (attempt <= 2) await bothHoldFirstLock()
         await lock(request.params.second)
       })
       reply.header(`x-attempt-${attempt}`, 'ran')

@@ -1,11 +1,14 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { accessSync, readFileSync, statSync, constants as fsConstants } from 'node:fs'
 import { mkdtemp, rm, open, readdir, readFile } from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import mysql from 'mysql2/promise'
+import { freePort } from '../support/free-port'
+
+/** Re-exported: the fault tests take their ports from here. */
+export { freePort }
 
 const execFileAsync = promisify(execFile)
 const STARTUP_TIMEOUT_MS = 20_000
@@ -227,17 +230,6 @@ export class PrivateMariaDb {
   }
 }
 
-/** A loopback port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 /** True when /proc shows every thread of `pid` in the stopped state (`T`). */
 async function allThreadsStopped(pid: number): Promise<boolean> {
