@@ -24,12 +24,15 @@ export interface MeasureSettings {
   repetitions: number
 }
 
-/**
- * One Lifeguard (buildApp, as src/server.ts builds it) on the size's database, listening on a
- * port and asked over real HTTP, one request at a time. Rounds interleave the kinds (one of
- * each per round) so a drift of the shared host spreads over all of them, not onto one.
- */
-export async function measureSize(databaseUrl: string, books: number, settings: MeasureSettings): Promise<SizeRun> {
+export interface SizeServer {
+  books: number
+  baseUrl: string
+  context: SizeContext
+  close(): Promise<void>
+}
+
+/** One Lifeguard (buildApp, as src/server.ts builds it) on the size's database, listening on a free port. */
+export async function startSizeServer(databaseUrl: string, books: number): Promise<SizeServer> {
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
@@ -41,24 +44,41 @@ export async function measureSize(databaseUrl: string, books: number, settings: 
   try {
     await app.listen({ port: 0, host: '127.0.0.1' })
     const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-    const context: SizeContext = { books, cursors: await harvestCursors(baseUrl, databaseUrl, books) }
-    const kinds: KindTimes[] = REQUEST_KINDS.map((kind) => ({ name: kind.name, samples: [] }))
-    for (let round = 0; round < settings.warmup + settings.repetitions; round++) {
+    return { books, baseUrl, context: { books, cursors: await harvestCursors(baseUrl, databaseUrl, books) }, close: () => app.close() }
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+}
+
+/**
+ * Every size's server asked over real HTTP, one request at a time. A round is one request of
+ * each kind at each size, so a drift of the shared host (other test suites) lands on every
+ * size and kind alike instead of on whichever size ran while it lasted.
+ */
+export async function measureSizes(servers: SizeServer[], settings: MeasureSettings): Promise<SizeRun[]> {
+  const runs: SizeRun[] = servers.map((server) => ({
+    books: server.books,
+    kinds: REQUEST_KINDS.map((kind) => ({ name: kind.name, samples: [] }))
+  }))
+  for (let round = 0; round < settings.warmup + settings.repetitions; round++) {
+    for (const [s, server] of servers.entries()) {
       for (const [i, kind] of REQUEST_KINDS.entries()) {
-        const { ms, response } = await timed(baseUrl + kind.path(context))
+        const { ms, response } = await timed(server.baseUrl + kind.path(server.context))
         if (round < settings.warmup) continue
-        kinds[i].samples.push(ms)
+        const times = runs[s].kinds[i]
+        times.samples.push(ms)
         const total = response.headers.get('x-total-count')
-        if (total !== null) kinds[i].totalCount = total
+        if (total !== null) times.totalCount = total
         const applied = response.headers.get('preference-applied')
-        if (applied !== null) kinds[i].countApplied = applied
+        if (applied !== null) times.countApplied = applied
       }
     }
-    for (const [i, kind] of REQUEST_KINDS.entries()) kinds[i].plan = await planOf(baseUrl + kind.path(context))
-    return { books, kinds }
-  } finally {
-    await app.close()
   }
+  for (const [s, server] of servers.entries()) {
+    for (const [i, kind] of REQUEST_KINDS.entries()) runs[s].kinds[i].plan = await planOf(server.baseUrl + kind.path(server.context))
+  }
+  return runs
 }
 
 async function timed(url: string): Promise<{ ms: number; response: Response }> {
