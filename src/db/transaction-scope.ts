@@ -165,6 +165,14 @@ async function runWithRetries(
     const answer = deferSend(reply)
     try {
       const result = await handler.call(app, request, reply)
+      if (reply.sent) {
+        // Hijacked: the handler answered by itself, and nothing says it succeeded. It is done
+        // with the connection (it returned), so the rollback can run now.
+        answer.restore()
+        scoped[kHandlerRunning] = false
+        await transaction.finish('rollback')
+        return result
+      }
       if (transaction.aborted) {
         await transaction.finish('rollback')
         throw new ClientClosedRequestError()

@@ -349,3 +349,19 @@ t.test('a deadlock after the handler answered (before the COMMIT) re-runs it, wi
   t.same(Object.keys(rerun.headers).filter((name) => name.startsWith('x-attempt-')), ['x-attempt-3'], 'only the re-run’s header')
   t.match(await waitForIdlePool(app), { active: 0 })
 })
+
+t.test('a hijacked reply is rolled back and its connection released', async (t) => {
+  const app = await buildTestApp(t)
+  app.post('/test/hijack', { config: { transactional: true } }, async (request, reply) => {
+    await addAuthor(await request.tx(), 'hijacked')
+    reply.hijack()
+    reply.raw.writeHead(200, { 'content-type': 'text/plain' })
+    reply.raw.end('answered by hand')
+    return reply
+  })
+  const res = await app.inject({ method: 'POST', url: '/test/hijack' })
+  t.equal(res.statusCode, 200)
+  t.equal(res.body, 'answered by hand')
+  t.same(await authorNames(app), [], 'nothing marks its success: rolled back')
+  t.match(await waitForIdlePool(app), { active: 0 })
+})
