@@ -8,6 +8,8 @@ export interface ServerSideWaits {
   /** Connections handed out, and the upper bucket bound (ms) that holds every one of their waits. */
   acquisitions: number
   acquireWaitAtMostMs: number
+  /** Connections handed out by each replica's pool (`node` label host:port); absent without replicas. */
+  replicaAcquisitions?: Record<string, number>
   /** Borrows refused by the pool, by reason. */
   refused: Record<string, number>
   /** Per HTTP status: the upper bucket bound (ms) holding every request's in-server duration. */
@@ -47,10 +49,17 @@ export function serverSideWaits(before: Scrape, after: Scrape): ServerSideWaits 
     const bound = smallestFullBucket(buckets, grown, grown(key))
     httpDurationAtMostMs[status] = Math.max(httpDurationAtMostMs[status] ?? 0, bound)
   }
-  const acquireBuckets = keys.filter((k) => k.startsWith('db_pool_acquire_seconds_bucket{'))
+  const replicaAcquisitions: Record<string, number> = {}
+  for (const key of keys) {
+    const node = /^db_pool_acquire_seconds_count\{node="([^"]+)"\}$/.exec(key)?.[1]
+    if (node) replicaAcquisitions[node] = grown(key)
+  }
+  // Only the primary's buckets: acquisitions counts the primary's borrows.
+  const acquireBuckets = keys.filter((k) => k.startsWith('db_pool_acquire_seconds_bucket{') && !k.includes('node='))
   return {
     acquisitions,
     acquireWaitAtMostMs: smallestFullBucket(acquireBuckets, grown, acquisitions),
+    ...(Object.keys(replicaAcquisitions).length ? { replicaAcquisitions } : {}),
     refused,
     httpDurationAtMostMs
   }

@@ -48,8 +48,10 @@ function ratioCell(server: ServerSummary): string {
 function describeServerSide(waits: ServerSideWaits): string {
   const refused = Object.entries(waits.refused).map(([reason, count]) => `${count} ${reason}`)
   const durations = Object.entries(waits.httpDurationAtMostMs).map(([status, ms]) => `${status} ≤ ${ms} ms`)
+  const replicas = Object.entries(waits.replicaAcquisitions ?? {}).map(([node, count]) => `${count} by replica ${node}`)
   return (
-    `${waits.acquisitions} connections lent, every wait ≤ ${waits.acquireWaitAtMostMs} ms (bucket bound)` +
+    `${waits.acquisitions} connections lent${replicas.length ? ' by the primary' : ''}, every wait ≤ ${waits.acquireWaitAtMostMs} ms (bucket bound)` +
+    `${replicas.length ? `; ${replicas.join(', ')}` : ''}` +
     `${refused.length ? `; refused: ${refused.join(', ')}` : ''}; time in server by status: ${durations.join(', ')}`
   )
 }
