@@ -265,7 +265,7 @@ export function allScenarios(context: ScenarioContext): Scenario[] {
       limitedBy: 'the pool by design: what cannot get a connection within the acquire timeout is refused with 503'
     },
     {
-      // Opt-in: it starts three private MariaDB servers of its own (~20 s, ~100 MB each).
+      // Opt-in: it starts three private MariaDB servers of its own (bench/replica-reads.ts).
       name: 'replica-reads',
       description:
         `GET /slow-books/:id (~${SLOW_QUERY_SECONDS * 1000} ms per query), Lifeguard with ${REPLICA_COUNT} private replicas ` +
