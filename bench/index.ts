@@ -58,14 +58,16 @@ export async function runBench(options: BenchOptions, progress: Progress = () =>
   const profiles: BenchReport['profiles'] = {}
   const profiling = options.profileDir !== undefined
   try {
-    for (const scenario of scenarios) {
+    for (const declared of scenarios) {
+      const setup = declared.setup && (await declared.setup(progress))
+      const scenario = setup ? { ...declared, servers: setup.servers } : declared
       const measured = await measureScenario(
         profiling ? { ...scenario, servers: scenario.servers.filter((s) => s.name === LIFEGUARD) } : scenario,
         options,
         build.outDir,
         progress,
         (server) => (profiling && server === LIFEGUARD ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [])
-      )
+      ).finally(() => setup?.stop())
       summaries.push(summariseScenario(measured))
       runs[scenario.name] = measured.runs
       if (profiling) {

@@ -2,6 +2,8 @@ import { createHmac, randomBytes } from 'node:crypto'
 import type { SeedSize } from './bench-database'
 import { SLOW_QUERY_SECONDS } from './bench-database'
 import type { RequestPlan } from './load'
+import type { Progress } from './measure'
+import { LIFEGUARD_PRIMARY_ONLY, REPLICA_COUNT, startReplicaReads, type ScenarioSetup } from './replica-reads'
 import type { ServerSpec } from './server-process'
 
 /** A claim from issue 4 checked against the medians of a run. */
@@ -33,6 +35,11 @@ export interface Scenario {
    * and how many rows each of their requests writes: ratios then compare rows/s, not req/s.
    */
   perServer?: Record<string, ServerLoad>
+  /**
+   * Starts what the scenario needs beyond the bench database (private MariaDB servers) and
+   * gives the servers to measure, which replace `servers`; stopped after the scenario's rounds.
+   */
+  setup?: (progress: Progress) => Promise<ScenarioSetup>
 }
 
 export interface ServerLoad {
@@ -256,6 +263,25 @@ export function allScenarios(context: ScenarioContext): Scenario[] {
         { label: 'zero errors other than 503', kind: 'non-503-errors', atMost: 0 }
       ],
       limitedBy: 'the pool by design: what cannot get a connection within the acquire timeout is refused with 503'
+    },
+    {
+      // Opt-in: it starts three private MariaDB servers of its own (bench/replica-reads.ts).
+      name: 'replica-reads',
+      description:
+        `GET /slow-books/:id (~${SLOW_QUERY_SECONDS * 1000} ms per query), Lifeguard with ${REPLICA_COUNT} private replicas ` +
+        `vs on their primary alone, pool ${context.poolSize} per node`,
+      servers: [],
+      setup: (progress) => startReplicaReads(context.seed, context.poolSize, progress),
+      requests: randomGet('/slow-books', context.seed),
+      // Enough to keep every node's pool busy (pool × nodes × 2), so neither side is short of load.
+      connections: context.poolSize * (1 + REPLICA_COUNT) * 2,
+      targets: [
+        { label: `primary + ${REPLICA_COUNT} replicas ≥ 2.5× primary alone`, kind: 'ratio', of: LIFEGUARD_PRIMARY_ONLY, atLeast: 2.5 }
+      ],
+      limitedBy:
+        `the pools: ${context.poolSize} connections per node each busy ~${SLOW_QUERY_SECONDS * 1000} ms; reads go to the ` +
+        `replicas only while one is usable, so ${REPLICA_COUNT} pools serve them, not ${REPLICA_COUNT + 1}`,
+      optIn: true
     }
   ]
 }

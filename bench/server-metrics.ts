@@ -8,6 +8,8 @@ export interface ServerSideWaits {
   /** Connections handed out, and the upper bucket bound (ms) that holds every one of their waits. */
   acquisitions: number
   acquireWaitAtMostMs: number
+  /** Per replica (`node` label host:port): connections its pool handed out, and their wait bound (ms); absent without replicas. */
+  replicaAcquisitions?: Record<string, { acquisitions: number; acquireWaitAtMostMs: number }>
   /** Borrows refused by the pool, by reason. */
   refused: Record<string, number>
   /** Per HTTP status: the upper bucket bound (ms) holding every request's in-server duration. */
@@ -47,10 +49,19 @@ export function serverSideWaits(before: Scrape, after: Scrape): ServerSideWaits 
     const bound = smallestFullBucket(buckets, grown, grown(key))
     httpDurationAtMostMs[status] = Math.max(httpDurationAtMostMs[status] ?? 0, bound)
   }
-  const acquireBuckets = keys.filter((k) => k.startsWith('db_pool_acquire_seconds_bucket{'))
+  const replicaAcquisitions: NonNullable<ServerSideWaits['replicaAcquisitions']> = {}
+  for (const key of keys) {
+    const node = /^db_pool_acquire_seconds_count\{node="([^"]+)"\}$/.exec(key)?.[1]
+    if (!node) continue
+    const buckets = keys.filter((k) => k.startsWith('db_pool_acquire_seconds_bucket{') && k.includes(`node="${node}"`))
+    replicaAcquisitions[node] = { acquisitions: grown(key), acquireWaitAtMostMs: smallestFullBucket(buckets, grown, grown(key)) }
+  }
+  // Only the primary's buckets: acquisitions counts the primary's borrows.
+  const acquireBuckets = keys.filter((k) => k.startsWith('db_pool_acquire_seconds_bucket{') && !k.includes('node='))
   return {
     acquisitions,
     acquireWaitAtMostMs: smallestFullBucket(acquireBuckets, grown, acquisitions),
+    ...(Object.keys(replicaAcquisitions).length ? { replicaAcquisitions } : {}),
     refused,
     httpDurationAtMostMs
   }

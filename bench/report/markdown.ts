@@ -48,8 +48,14 @@ function ratioCell(server: ServerSummary): string {
 function describeServerSide(waits: ServerSideWaits): string {
   const refused = Object.entries(waits.refused).map(([reason, count]) => `${count} ${reason}`)
   const durations = Object.entries(waits.httpDurationAtMostMs).map(([status, ms]) => `${status} ≤ ${ms} ms`)
+  const replicas = Object.entries(waits.replicaAcquisitions ?? {}).map(
+    ([node, lent]) => `${lent.acquisitions} by replica ${node} (every wait ≤ ${lent.acquireWaitAtMostMs} ms)`
+  )
+  // A primary that lent nothing (its reads all on replicas) has no wait to bound.
+  const primaryWait = waits.acquisitions > 0 ? `, every wait ≤ ${waits.acquireWaitAtMostMs} ms (bucket bound)` : ''
   return (
-    `${waits.acquisitions} connections lent, every wait ≤ ${waits.acquireWaitAtMostMs} ms (bucket bound)` +
+    `${waits.acquisitions} connections lent${replicas.length ? ' by the primary' : ''}${primaryWait}` +
+    `${replicas.length ? `; ${replicas.join(', ')}` : ''}` +
     `${refused.length ? `; refused: ${refused.join(', ')}` : ''}; time in server by status: ${durations.join(', ')}`
   )
 }

@@ -230,6 +230,23 @@ t.test("Lifeguard's /metrics growth between two scrapes: bucket bounds holding e
     refused: { acquire_timeout: 4 },
     httpDurationAtMostMs: { '200': 500 }
   })
+  // With replicas, each replica's borrows are its own; the primary's figures stay the primary's.
+  const replica = 'node="127.0.0.1:3307"'
+  const withReplica = (primary: number, fast: number, all: number) =>
+    new Map<string, number>([
+      ['db_pool_acquire_seconds_count', primary],
+      [`db_pool_acquire_seconds_bucket{le="0.01",${replica}}`, fast],
+      [`db_pool_acquire_seconds_bucket{le="0.1",${replica}}`, all],
+      [`db_pool_acquire_seconds_bucket{le="+Inf",${replica}}`, all],
+      [`db_pool_acquire_seconds_count{${replica}}`, all]
+    ])
+  t.same(serverSideWaits(withReplica(0, 0, 0), withReplica(0, 20, 30)), {
+    acquisitions: 0,
+    acquireWaitAtMostMs: Infinity,
+    replicaAcquisitions: { '127.0.0.1:3307': { acquisitions: 30, acquireWaitAtMostMs: 100 } },
+    refused: {},
+    httpDurationAtMostMs: {}
+  })
   // A scrape's keys are read without the primary's node label (the bench runs one node).
   t.equal(withoutPrimaryNode('db_pool_acquire_seconds_count{node="primary"}'), 'db_pool_acquire_seconds_count')
   t.equal(withoutPrimaryNode('db_pool_acquire_seconds_bucket{le="0.01",node="primary"}'), 'db_pool_acquire_seconds_bucket{le="0.01"}')
