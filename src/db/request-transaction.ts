@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm'
 import type { PoolConnection } from 'mysql2'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
-import { guardOf, type Statement } from './pooled-query'
+import { clusterOf, guardOf, type Statement } from './pooled-query'
 import { executeOnRunner } from './runner-execute'
 
 /**
@@ -39,6 +39,12 @@ export type TransactionOutcome = 'commit' | 'rollback'
 export class RequestTransaction {
   /** Set when the client went away (abort()): no more queries run, and the outcome is rollback. */
   aborted = false
+  /**
+   * With replicas only: the GTID of this transaction's commit (the session's @@last_gtid,
+   * read on its own connection right after COMMIT, before the release), for read-your-writes
+   * (src/http/read-your-writes.ts). Empty when the commit wrote nothing to the binlog.
+   */
+  position: string | undefined
   private runner: QueryRunner | undefined
   private opening: Promise<EntityManager> | undefined
   private finishing: Promise<void> | undefined
@@ -156,6 +162,9 @@ export class RequestTransaction {
       await this.rollback(runner)
       throw err
     }
+    // One round trip, only with replicas. MariaDB could report last_gtid in COMMIT's OK packet
+    // (session tracking), but TypeORM's commitTransaction() drops that packet.
+    if (clusterOf(this.dataSource)) this.position = await committedGtid(runner)
   }
 
   private async rollback(runner: QueryRunner) {
@@ -171,6 +180,16 @@ export class RequestTransaction {
 }
 
 function ignore() {}
+
+/** The session's last committed GTID; a failure here loses only the position, never the committed write. */
+async function committedGtid(runner: QueryRunner): Promise<string | undefined> {
+  try {
+    const rows = (await runner.query('SELECT @@last_gtid AS position')) as Array<{ position: unknown }>
+    return typeof rows[0]?.position === 'string' ? rows[0].position : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** TypeORM keeps the savepoint depth protected; commit needs it to refuse an unbalanced nest. */
 function transactionDepthOf(runner: QueryRunner): number {

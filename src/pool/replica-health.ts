@@ -1,6 +1,7 @@
 import mysql, { type Connection, type PoolOptions } from 'mysql2'
 import { connectionOptionsOf } from './health-connection'
 import { errorCodeOf } from './connection-errors'
+import { merged, parseGtidPosition, type GtidPosition } from './gtid-position'
 import { judgeReplicaStatus, needsPrimaryReachability, normalizeStatusRow, type ReplicaStatusRow } from './replica-status'
 
 export interface ReplicaHealthSettings {
@@ -45,6 +46,12 @@ export class ReplicaHealth {
   /** Seconds_Behind_Master at the last probe; null when unknown (or the replica unreachable). */
   lagSeconds: number | null = null
   reason = 'not probed yet'
+  /**
+   * The highest GTID position known applied here (read-your-writes, read-router.ts): from each
+   * probe's Gtid_Slave_Pos and from every MASTER_GTID_WAIT that succeeded. It only grows: an
+   * older probe answer, or a wait for an older position, never lowers it.
+   */
+  appliedPosition: GtidPosition = new Map()
   private connection?: Connection
   private timer?: NodeJS.Timeout
   private retryMs: number
@@ -88,6 +95,11 @@ export class ReplicaHealth {
     if (!wasDown) this.schedule((this.retryMs = this.settings.firstRetryMs))
   }
 
+  /** A read saw this replica reach `position` (MASTER_GTID_WAIT answered 0). */
+  noteApplied(position: GtidPosition): void {
+    this.appliedPosition = merged(this.appliedPosition, position)
+  }
+
   private schedule(delayMs: number): void {
     clearTimeout(this.timer)
     if (this.stopped) return
@@ -102,6 +114,8 @@ export class ReplicaHealth {
       const row = await this.readStatus()
       const primaryReachable = needsPrimaryReachability(row) ? await this.primaryReachable() : undefined
       if (generation !== this.generation) return
+      const applied = row?.Gtid_Slave_Pos === undefined ? undefined : parseGtidPosition(row.Gtid_Slave_Pos)
+      if (applied) this.noteApplied(applied)
       const verdict = judgeReplicaStatus(row, this.settings.maxLagMs, primaryReachable)
       if (verdict.usable) this.setUp(verdict.lagSeconds, verdict.note)
       else this.setDown(verdict.reason, verdict.lagSeconds)
