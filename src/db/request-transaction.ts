@@ -40,9 +40,11 @@ export class RequestTransaction {
   /** Set when the client went away (abort()): no more queries run, and the outcome is rollback. */
   aborted = false
   /**
-   * With replicas only: the GTID of this transaction's commit (the session's @@last_gtid,
-   * read on its own connection right after COMMIT, before the release), for read-your-writes
-   * (src/http/read-your-writes.ts). Empty when the commit wrote nothing to the binlog.
+   * With replicas only: the primary's GTID position right after this transaction's COMMIT
+   * (@@gtid_binlog_pos, read on its own connection before the release), for read-your-writes
+   * (src/http/read-your-writes.ts). Not the session's @@last_gtid: a transaction that wrote
+   * nothing leaves that at an older transaction of whichever request used the connection
+   * before, while what it read (and answered) may be newer; the binlog position covers both.
    */
   position: string | undefined
   private runner: QueryRunner | undefined
@@ -162,9 +164,9 @@ export class RequestTransaction {
       await this.rollback(runner)
       throw err
     }
-    // One round trip, only with replicas. MariaDB could report last_gtid in COMMIT's OK packet
+    // One round trip, only with replicas. MariaDB could report the position in COMMIT's OK packet
     // (session tracking), but TypeORM's commitTransaction() drops that packet.
-    if (clusterOf(this.dataSource)) this.position = await committedGtid(runner)
+    if (clusterOf(this.dataSource)) this.position = await positionAfterCommit(runner)
   }
 
   private async rollback(runner: QueryRunner) {
@@ -181,10 +183,10 @@ export class RequestTransaction {
 
 function ignore() {}
 
-/** The session's last committed GTID; a failure here loses only the position, never the committed write. */
-async function committedGtid(runner: QueryRunner): Promise<string | undefined> {
+/** The primary's binlog position; a failure here loses only the position, never the committed write. */
+async function positionAfterCommit(runner: QueryRunner): Promise<string | undefined> {
   try {
-    const rows = (await runner.query('SELECT @@last_gtid AS position')) as Array<{ position: unknown }>
+    const rows = (await runner.query('SELECT @@gtid_binlog_pos AS position')) as Array<{ position: unknown }>
     return typeof rows[0]?.position === 'string' ? rows[0].position : undefined
   } catch {
     return undefined

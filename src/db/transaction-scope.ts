@@ -83,7 +83,7 @@ declare module 'fastify' {
      */
     beforeCommit(work: BeforeCommit): void
     /**
-     * With replicas: the GTID of the request transaction's commit once it committed (the
+     * With replicas: the primary's GTID position after the request transaction's commit (the
      * Lifeguard-Position of the answer, src/http/read-your-writes.ts); else undefined.
      */
     committedPosition: string | undefined

@@ -52,7 +52,7 @@ async function readYourWrites(app: FastifyInstance, { cookie }: ReadYourWritesOp
 
   const stampPosition: onSendHookHandler = async (request, reply, payload) => {
     if (reply.statusCode < 200 || reply.statusCode >= 300) return payload
-    // A request transaction's own GTID, read on its connection; else the primary's position now.
+    // Read on the request transaction's connection after its COMMIT; else the primary's position now.
     const position = request.committedPosition || (await primaryPosition(app.db))
     if (position) setPosition(request, reply, position, cookie)
     return payload
