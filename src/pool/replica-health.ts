@@ -48,7 +48,7 @@ export class ReplicaHealth {
   reason = 'not probed yet'
   /**
    * The highest GTID position known applied here (read-your-writes, read-router.ts): from each
-   * probe's Gtid_Slave_Pos and from every MASTER_GTID_WAIT that succeeded. It only grows: an
+   * probe's @@gtid_slave_pos and from every MASTER_GTID_WAIT that succeeded. It only grows: an
    * older probe answer, or a wait for an older position, never lowers it.
    */
   appliedPosition: GtidPosition = new Map()
@@ -112,9 +112,9 @@ export class ReplicaHealth {
     const generation = this.generation
     try {
       const row = await this.readStatus()
+      const applied = row ? await this.readAppliedPosition() : undefined
       const primaryReachable = needsPrimaryReachability(row) ? await this.primaryReachable() : undefined
       if (generation !== this.generation) return
-      const applied = row?.Gtid_Slave_Pos === undefined ? undefined : parseGtidPosition(row.Gtid_Slave_Pos)
       if (applied) this.noteApplied(applied)
       const verdict = judgeReplicaStatus(row, this.settings.maxLagMs, primaryReachable)
       if (verdict.usable) this.setUp(verdict.lagSeconds, verdict.note)
@@ -141,6 +141,22 @@ export class ReplicaHealth {
         clearTimeout(timer)
         if (err) return reject(err)
         resolve(normalizeStatusRow((rows as Array<Record<string, unknown>>)[0]))
+      })
+    })
+  }
+
+  /**
+   * `@@gtid_slave_pos`: what the SQL thread has applied (SHOW SLAVE STATUS shows it only in
+   * SHOW ALL SLAVES STATUS). Undefined when it cannot say — MySQL has no such variable, its
+   * GTIDs differ — which costs only waits a known position would have spared.
+   */
+  private readAppliedPosition(): Promise<GtidPosition | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), this.settings.probeTimeoutMs)
+      this.openConnection().query('SELECT @@gtid_slave_pos AS position', (err, rows) => {
+        clearTimeout(timer)
+        const position = err ? undefined : (rows as Array<{ position: unknown }>)[0]?.position
+        resolve(typeof position === 'string' ? parseGtidPosition(position) : undefined)
       })
     })
   }

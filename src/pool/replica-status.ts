@@ -9,8 +9,6 @@ export interface ReplicaStatusRow {
   Slave_SQL_Running?: string
   /** Whole seconds; NULL while the SQL thread is stopped, or while the IO thread is not connected. */
   Seconds_Behind_Master?: number | string | null
-  /** MariaDB: the GTID position the SQL thread has applied (absent on MySQL, whose GTIDs differ). */
-  Gtid_Slave_Pos?: string
 }
 
 /**
@@ -22,8 +20,7 @@ export function normalizeStatusRow(row: Record<string, unknown> | undefined): Re
   return {
     Slave_IO_Running: (row.Slave_IO_Running ?? row.Replica_IO_Running) as string | undefined,
     Slave_SQL_Running: (row.Slave_SQL_Running ?? row.Replica_SQL_Running) as string | undefined,
-    Seconds_Behind_Master: ('Seconds_Behind_Master' in row ? row.Seconds_Behind_Master : row.Seconds_Behind_Source) as ReplicaStatusRow['Seconds_Behind_Master'],
-    Gtid_Slave_Pos: typeof row.Gtid_Slave_Pos === 'string' ? row.Gtid_Slave_Pos : undefined
+    Seconds_Behind_Master: ('Seconds_Behind_Master' in row ? row.Seconds_Behind_Master : row.Seconds_Behind_Source) as ReplicaStatusRow['Seconds_Behind_Master']
   }
 }
 

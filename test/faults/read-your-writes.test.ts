@@ -4,6 +4,7 @@ import { PrivateReplication } from './private-replication'
 import type { PrivateMariaDb } from './private-mariadb'
 import { buildAppOn, FAULT_DATABASE, sleep } from './fault-support'
 import { waitForIdlePool } from '../support/pool-state'
+import { covers, parseGtidPosition } from '../../src/pool/gtid-position'
 
 /**
  * Issue 12 item 3 against a private GTID primary + replica (private-replication.ts): writes
@@ -111,6 +112,13 @@ t.test('read-your-writes', async (t) => {
     const known = (await positionReads(replicaNode.name, 'replica')) - knownBefore
     t.equal(waited + known, 2, `both counted on the replica (${waited} after a wait, ${known} known)`)
     t.ok(known >= 1, 'a position known applied is not waited for again')
+  })
+
+  await t.test("the replica's probe learns its applied position (@@gtid_slave_pos): later reads need no wait", async (t) => {
+    const post = await app.inject({ method: 'POST', url: '/authors', payload: { name: 'nobody reads me' } })
+    const position = parseGtidPosition(String(post.headers['lifeguard-position']))!
+    t.notOk(covers(replicaNode.health!.appliedPosition, position), 'not known applied at first')
+    t.ok(await until(() => covers(replicaNode.health!.appliedPosition, position), 2_500), 'known within a probe interval or two, no read asked')
   })
 
   await t.test('replica held behind: with the position, the fresh value from the primary; without, the replica\'s stale one', async (t) => {
