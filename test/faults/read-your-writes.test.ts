@@ -5,6 +5,21 @@ import type { PrivateMariaDb } from './private-mariadb'
 import { buildAppOn, FAULT_DATABASE, sleep } from './fault-support'
 import { waitForIdlePool } from '../support/pool-state'
 import { covers, parseGtidPosition } from '../../src/pool/gtid-position'
+import { EventSubscriber, type EntitySubscriberInterface } from 'typeorm'
+import { Author } from '../../entities'
+
+const loaded: unknown[] = []
+
+/** Gives Author entity events, so its REST reads run on TypeORM's 'slave' query runner instead of the fast path. */
+@EventSubscriber()
+class AuthorLoads implements EntitySubscriberInterface<Author> {
+  listenTo() {
+    return Author
+  }
+  afterLoad(entity: Author) {
+    loaded.push(entity.id)
+  }
+}
 
 /**
  * Issue 12 item 3 against a private GTID primary + replica (private-replication.ts): writes
@@ -151,6 +166,24 @@ t.test('read-your-writes', async (t) => {
     const afterBefore = await selects(replication.primary)
     t.equal(await nameOn({ 'lifeguard-position': position }), 'fresh', 'and serves the position')
     t.equal((await selects(replication.primary)) - afterBefore, 0, 'without the primary')
+  })
+
+  await t.test("entity events (TypeORM's 'slave' query runner): the same rule", async (t) => {
+    const evented = await buildAppOn(t, replication.primary.url, { DATABASE_REPLICA_URLS: replicaUrl, DB_REPLICA_MAX_LAG_MS: 60_000, DB_POOL_SIZE: 2 }, { subscribers: [AuthorLoads] })
+    t.ok(await until(() => evented.dbNodes[1].health!.usable, 5_000))
+    const release = await replication.holdReplicaApply()
+    t.teardown(release)
+    const patch = await evented.inject({ method: 'PATCH', url: authorUrl, payload: { name: 'evented' } })
+    t.equal(patch.statusCode, 200)
+    const readWith = async (headers: Record<string, string>) => (await evented.inject({ url: authorUrl, headers })).json().name
+    loaded.length = 0
+    const primaryBefore = await selects(replication.primary)
+    t.equal(await readWith({ 'lifeguard-position': String(patch.headers['lifeguard-position']) }), 'evented', 'with the position: fresh')
+    t.ok((await selects(replication.primary)) - primaryBefore >= 1, 'from the primary')
+    t.equal(await readWith({}), 'fresh', "without: the replica's stale value")
+    t.equal(loaded.length, 2, 'both reads ran on a query runner (AfterLoad)')
+    await release()
+    await evented.close()
   })
 
   await t.test('replication SQL thread stopped (lag grows): a client carrying its position never reads stale data', async (t) => {
