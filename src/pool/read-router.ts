@@ -19,8 +19,8 @@ export interface ReplicaNode {
 
 /**
  * What a read needs of the replica that serves it, beyond being healthy; undefined: any
- * healthy replica. The place for read-your-writes: "a replica that has applied position X"
- * (its GTID), else the primary.
+ * healthy replica. Read-your-writes builds on it ("and known to have applied position X",
+ * hasPosition) but also waits, so a position is given per borrower (requirePosition), not as one.
  */
 export type ReplicaRequirement = (node: ReplicaNode) => boolean
 
@@ -58,6 +58,10 @@ function failsNode(err: unknown): boolean {
  *
  * Borrows on a replica are made for the request the primary guard attributes them to (the
  * HTTP layer sets that on app.poolGuard only), so Server-Timing and client aborts cover them.
+ *
+ * Read-your-writes: a borrower given a position (requirePosition) reads only on a replica
+ * known to have applied it, or one that reaches it within positionWaitMs (MASTER_GTID_WAIT on
+ * the connection its read then uses), else on the primary — never older than the position.
  */
 export class ReadRouter {
   constructor(
