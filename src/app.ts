@@ -4,6 +4,7 @@ import type { EntitySchema, MixedList } from 'typeorm'
 import type { Config } from './config'
 import { entities as domainEntities, subscribers as domainSubscribers } from '../entities'
 import dbPlugin from './db/plugin'
+import readYourWrites from './http/read-your-writes'
 import transactionScope from './db/transaction-scope'
 import metrics from './http/metrics'
 import drain from './http/drain'
@@ -77,6 +78,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     // Before the transaction scope: its handler wrapper must run inside the request transaction.
     await app.register(idempotency, { ttlMs: config.IDEMPOTENCY_TTL_MS })
     await app.register(transactionScope)
+    // After the transaction scope (its onSend commits first), before the routes: Lifeguard-Position on writes, read on reads.
+    await app.register(readYourWrites, { cookie: config.DB_POSITION_COOKIE })
     await app.register(metrics)
     // Before openapi and the REST routes: its route hook bounds every list route's offset (REST_MAX_OFFSET).
     await app.register(offsetBound, { maxOffset: config.REST_MAX_OFFSET })

@@ -30,6 +30,18 @@ export const ConfigSchema = Type.Object({
     "a replica whose own Seconds_Behind_Master (whole seconds) exceeds this gets no reads until it catches up",
     5_000
   ),
+  // Read-your-writes (docs/ops/scaling.md): a read carrying Lifeguard-Position waits this long at most for a replica.
+  DB_REPLICA_WAIT_MS: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 100,
+    description: 'longest MASTER_GTID_WAIT of a read carrying Lifeguard-Position before it goes to the primary (with DATABASE_REPLICA_URLS)'
+  }),
+  DB_POSITION_COOKIE: Type.String({
+    pattern: '^[A-Za-z0-9_-]{0,64}$',
+    default: '',
+    description: "cookie name carrying a write's Lifeguard-Position back on reads (with DATABASE_REPLICA_URLS); empty: header only"
+  }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP listen address' }),
   LOG_LEVEL: Type.Union(

@@ -1,6 +1,7 @@
 import type { Config } from '../config'
 import { CONNECTIONS_BESIDE_POOL } from '../pool/pool-guard'
 import { serverConnection } from './server-connection'
+import { replicaTargets, type DatabaseTarget } from './data-source-options'
 import type { StartupLog } from './wait-for-database'
 
 /**
@@ -17,7 +18,7 @@ export interface ConnectionBudget {
   maxUserConnections: number
   /** Connections open now under this account's user name. */
   userConnected: number
-  /** DB_POOL_SIZE + the pool guard's own connections (CONNECTIONS_BESIDE_POOL). */
+  /** DB_POOL_SIZE + the pool guard's own connections (CONNECTIONS_BESIDE_POOL), + the probe's on a replica. */
   need: number
   poolSize: number
 }
@@ -33,8 +34,8 @@ export class ConnectionBudgetError extends Error {
  * server variables and global status are readable by anyone, and the process list shows an
  * account without PROCESS its own threads (with PROCESS, every thread: hence the filter).
  */
-export async function readConnectionBudget(config: Config): Promise<ConnectionBudget> {
-  const connection = await serverConnection(config)
+export async function readConnectionBudget(config: Config, replica?: DatabaseTarget): Promise<ConnectionBudget> {
+  const connection = await serverConnection(config, replica)
   try {
     // The session value of max_user_connections is the account's own limit when it has one.
     const [[limits]] = (await connection.query(
@@ -48,7 +49,7 @@ export async function readConnectionBudget(config: Config): Promise<ConnectionBu
       connected: Number(status.Value) - 1,
       maxUserConnections: Number(limits.maxUserConnections),
       userConnected: Number(limits.userConnected) - 1,
-      need: config.DB_POOL_SIZE + CONNECTIONS_BESIDE_POOL,
+      need: config.DB_POOL_SIZE + CONNECTIONS_BESIDE_POOL + (replica ? CONNECTIONS_PER_REPLICA_PROBE : 0),
       poolSize: config.DB_POOL_SIZE
     }
   } finally {
@@ -56,10 +57,17 @@ export async function readConnectionBudget(config: Config): Promise<ConnectionBu
   }
 }
 
-/** One line per limit the pool would break (none when it fits), each naming the numbers and the fix. */
-export function budgetProblems(budget: ConnectionBudget): string[] {
+/** A replica's health probe keeps one connection of its own, outside the pool (src/pool/replica-health.ts). */
+export const CONNECTIONS_PER_REPLICA_PROBE = 1
+
+/**
+ * One line per limit the pool would break (none when it fits), each naming the numbers and the
+ * fix; `replica`: the node's name (host:port), for a replica's budget.
+ */
+export function budgetProblems(budget: ConnectionBudget, replica?: string): string[] {
   const { maxConnections, connected, maxUserConnections, userConnected, need, poolSize } = budget
-  const needs = `this instance's pool needs ${need} (DB_POOL_SIZE ${poolSize} + ${CONNECTIONS_BESIDE_POOL} of the pool guard's own)`
+  const beside = replica ? `${need - poolSize} of the pool guard's own and the replica probe's` : `${need - poolSize} of the pool guard's own`
+  const needs = `this instance's pool needs ${need} (DB_POOL_SIZE ${poolSize} + ${beside})`
   const problems: string[] = []
   if (need > maxConnections - connected) {
     problems.push(
@@ -73,7 +81,7 @@ export function budgetProblems(budget: ConnectionBudget): string[] {
         "lower DB_POOL_SIZE, run fewer instances or raise the account's MAX_USER_CONNECTIONS (docs/ops/scaling.md)"
     )
   }
-  return problems
+  return replica ? problems.map((problem) => `replica ${replica}: ${problem}`) : problems
 }
 
 /**
@@ -85,6 +93,34 @@ export function budgetProblems(budget: ConnectionBudget): string[] {
  * cannot be read is a warning too (a proxy in front may not answer), and a refusal when strict.
  */
 export async function checkConnectionBudget(config: Config, log: StartupLog): Promise<ConnectionBudget | undefined> {
+  const primary = await checkPrimaryBudget(config, log)
+  for (const replica of replicaTargets(config)) await checkReplicaBudget(config, replica, log)
+  return primary
+}
+
+/**
+ * Each replica's budget, read as the replica's own account (its pool logs in as that one):
+ * the same pool per instance as the primary's, plus its probe's connection. A replica that
+ * cannot be read is a warning even when strict: the app starts without a replica (it gets
+ * no reads until its probe finds it), so a replica down at start-up must not stop it.
+ */
+async function checkReplicaBudget(config: Config, replica: DatabaseTarget, log: StartupLog): Promise<void> {
+  const node = `${replica.host}:${replica.port}`
+  let budget: ConnectionBudget
+  try {
+    budget = await readConnectionBudget(config, replica)
+  } catch (err) {
+    const reason = (err as { code?: string; message?: string }).code ?? (err as Error).message
+    log.warn({ node, reason }, 'could not read a replica\'s connection budget; not checked')
+    return
+  }
+  const problems = budgetProblems(budget, node)
+  if (problems.length === 0) return log.info({ node, ...budget }, 'connection budget: the replica pool fits')
+  if (config.DB_POOL_BUDGET_STRICT) throw new ConnectionBudgetError(problems.join('; also ') + ' (DB_POOL_BUDGET_STRICT is on)')
+  for (const problem of problems) log.warn({ node, ...budget }, problem)
+}
+
+async function checkPrimaryBudget(config: Config, log: StartupLog): Promise<ConnectionBudget | undefined> {
   let budget: ConnectionBudget
   try {
     budget = await readConnectionBudget(config)

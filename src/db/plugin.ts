@@ -53,7 +53,13 @@ async function dbPlugin(app: FastifyInstance, { config, entities, subscribers }:
     return { name, guard: new PoolGuard(settings, poolLog.child({ node: name })) }
   })
   const replicated = replicas.length
-    ? replicatedDriver({ primary: poolGuard, replicas: replicaGuards, health: replicaHealthSettings(config.DB_REPLICA_MAX_LAG_MS), logger: poolLog })
+    ? replicatedDriver({
+        primary: poolGuard,
+        replicas: replicaGuards,
+        health: replicaHealthSettings(config.DB_REPLICA_MAX_LAG_MS),
+        logger: poolLog,
+        positionWaitMs: config.DB_REPLICA_WAIT_MS
+      })
     : undefined
   const driver = replicated ?? poolGuard.driver()
   const dataSource = new DataSource(dataSourceOptions(config, { entities, subscribers, driver, replicas }))

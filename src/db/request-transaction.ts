@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm'
 import type { PoolConnection } from 'mysql2'
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver'
-import { guardOf, type Statement } from './pooled-query'
+import { clusterOf, guardOf, type Statement } from './pooled-query'
 import { executeOnRunner } from './runner-execute'
 
 /**
@@ -39,6 +39,14 @@ export type TransactionOutcome = 'commit' | 'rollback'
 export class RequestTransaction {
   /** Set when the client went away (abort()): no more queries run, and the outcome is rollback. */
   aborted = false
+  /**
+   * With replicas only: the primary's GTID position right after this transaction's COMMIT
+   * (@@gtid_binlog_pos, read on its own connection before the release), for read-your-writes
+   * (src/http/read-your-writes.ts). Not the session's @@last_gtid: a transaction that wrote
+   * nothing leaves that at an older transaction of whichever request used the connection
+   * before, while what it read (and answered) may be newer; the binlog position covers both.
+   */
+  position: string | undefined
   private runner: QueryRunner | undefined
   private opening: Promise<EntityManager> | undefined
   private finishing: Promise<void> | undefined
@@ -156,6 +164,9 @@ export class RequestTransaction {
       await this.rollback(runner)
       throw err
     }
+    // One round trip, only with replicas. MariaDB could report the position in COMMIT's OK packet
+    // (session tracking), but TypeORM's commitTransaction() drops that packet.
+    if (clusterOf(this.dataSource)) this.position = await positionAfterCommit(runner)
   }
 
   private async rollback(runner: QueryRunner) {
@@ -171,6 +182,16 @@ export class RequestTransaction {
 }
 
 function ignore() {}
+
+/** The primary's binlog position; a failure here loses only the position, never the committed write. */
+async function positionAfterCommit(runner: QueryRunner): Promise<string | undefined> {
+  try {
+    const rows = (await runner.query('SELECT @@gtid_binlog_pos AS position')) as Array<{ position: unknown }>
+    return typeof rows[0]?.position === 'string' ? rows[0].position : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** TypeORM keeps the savepoint depth protected; commit needs it to refuse an unbalanced nest. */
 function transactionDepthOf(runner: QueryRunner): number {

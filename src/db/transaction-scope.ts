@@ -82,6 +82,11 @@ declare module 'fastify' {
      * the registration.
      */
     beforeCommit(work: BeforeCommit): void
+    /**
+     * With replicas: the primary's GTID position after the request transaction's commit (the
+     * Lifeguard-Position of the answer, src/http/read-your-writes.ts); else undefined.
+     */
+    committedPosition: string | undefined
   }
 }
 
@@ -108,6 +113,7 @@ async function transactionScope(app: FastifyInstance) {
   app.decorateRequest(kHandlerRunning, false)
   app.decorateRequest(kBeforeCommit, null)
   app.decorateRequest('beforeCommit', requestBeforeCommit)
+  app.decorateRequest('committedPosition', undefined)
   app.decorateRequest('tx', requestTx)
   app.decorateRequest('txExecute', requestTxExecute)
   app.decorateRequest('transaction', requestTransaction)
@@ -183,6 +189,7 @@ async function runWithRetries(
         payload = serializedPayload(reply, payload)
         for (const work of scoped[kBeforeCommit]) await work(payload)
         await transaction.finish('commit')
+        request.committedPosition = transaction.position
       }
       scoped[kHandlerRunning] = false
       answer.restore()
@@ -233,7 +240,10 @@ function isLockConflict(err: unknown): boolean {
  */
 const settleBeforeSend: onSendHookHandler = async function settleBeforeSend(request, reply, payload) {
   const transaction = (request as ScopedRequest)[kTransaction]
-  if (transaction) await transaction.finish(reply.statusCode < 400 ? 'commit' : 'rollback')
+  if (transaction) {
+    await transaction.finish(reply.statusCode < 400 ? 'commit' : 'rollback')
+    if (reply.statusCode < 400) request.committedPosition ??= transaction.position
+  }
   return payload
 }
 
@@ -279,6 +289,7 @@ async function requestTransaction<T>(this: FastifyRequest, work: (manager: Entit
     const manager = await own.manager()
     const result = await currentRequest.run(scoped, () => work(manager))
     await own.finish('commit')
+    this.committedPosition = own.position
     return result
   } catch (err) {
     await own.finish('rollback')

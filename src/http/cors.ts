@@ -7,7 +7,7 @@ import { ConfigError, type Config } from '../config'
 export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 
 /** Request headers a browser client may send cross-origin beyond the CORS-safelisted ones. */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Prefer', 'Idempotency-Key']
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Prefer', 'Idempotency-Key', 'Lifeguard-Position']
 
 /**
  * Response headers a cross-origin script may read: without this list it sees only the
@@ -17,6 +17,8 @@ export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match'
  */
 export const CORS_EXPOSED_HEADERS = [
   'ETag',
+  // Read-your-writes: a write's position, which the client sends back on its reads (src/http/read-your-writes.ts).
+  'Lifeguard-Position',
   'Link',
   'Location',
   'X-Total-Count',

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
 import { registerPoolMetrics } from '../pool/pool-metrics'
 import { registerNodeMetrics } from '../pool/node-metrics'
+import { registerPositionMetrics } from '../pool/position-metrics'
+import { clusterOf } from '../db/pooled-query'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,6 +21,8 @@ async function metrics(app: FastifyInstance) {
   collectDefaultMetrics({ register: registry })
   registerPoolMetrics(registry, app.dbNodes)
   registerNodeMetrics(registry, app.dbNodes)
+  const cluster = clusterOf(app.db)
+  if (cluster) registerPositionMetrics(registry, cluster.router)
   registerHttpMetrics(registry, app)
   app.decorate('metricsRegistry', registry)
 

@@ -18,6 +18,8 @@ export interface ClusterOptions {
   replicas: readonly ReplicaGuard[]
   health: ReplicaHealthSettings
   logger: HealthLogger
+  /** DB_REPLICA_WAIT_MS: how long a read with a position waits for a replica (read-router.ts). */
+  positionWaitMs?: number
 }
 
 /** What PoolGuard.driver()'s createPoolCluster does: one guard cannot guard several nodes. */
@@ -80,7 +82,7 @@ export class GuardedPoolCluster {
 
   /** The read routing over the replicas, for the fast path and 'SLAVE*'. */
   get router(): ReadRouter {
-    return (this.routerMade ??= new ReadRouter(this.primary, this.replicaNodes))
+    return (this.routerMade ??= new ReadRouter(this.primary, this.replicaNodes, this.options.positionWaitMs))
   }
 
   get replicas(): readonly ReplicaNode[] {

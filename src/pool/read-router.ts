@@ -4,6 +4,7 @@ import type { ReplicaHealth } from './replica-health'
 import { errorCodeOf, isConnectionError } from './connection-errors'
 import { PoolUnavailableError, StatementDeadlineError } from './pool-errors'
 import type { BorrowAttribution } from './pool-guard'
+import { covers, type GtidPosition } from './gtid-position'
 
 type Callback = (err: unknown, result?: unknown, fields?: unknown) => void
 type ConnectionCallback = (err: Error | null, connection?: PoolConnection) => void
@@ -18,10 +19,22 @@ export interface ReplicaNode {
 
 /**
  * What a read needs of the replica that serves it, beyond being healthy; undefined: any
- * healthy replica. The place for read-your-writes: "a replica that has applied position X"
- * (its GTID), else the primary.
+ * healthy replica. Read-your-writes builds on it ("and known to have applied position X",
+ * hasPosition) but also waits, so a position is given per borrower (requirePosition), not as one.
  */
 export type ReplicaRequirement = (node: ReplicaNode) => boolean
+
+/** A position a read must see (read-your-writes): the text as the client sent it, and parsed. */
+export interface ReadPosition {
+  text: string
+  position: GtidPosition
+}
+
+/**
+ * How a read with a position was served: by a replica already known to have it (no wait), by
+ * one after MASTER_GTID_WAIT said it has it, or by the primary (no replica had it in time).
+ */
+export type PositionOutcome = 'replica' | 'replica_after_wait' | 'primary'
 
 /** Failures that say the node, not the statement, is the problem: the node goes out at once. */
 const NODE_FAILURE_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_HOST_IS_BLOCKED', 'ER_HOST_NOT_PRIVILEGED'])
@@ -45,12 +58,33 @@ function failsNode(err: unknown): boolean {
  *
  * Borrows on a replica are made for the request the primary guard attributes them to (the
  * HTTP layer sets that on app.poolGuard only), so Server-Timing and client aborts cover them.
+ *
+ * Read-your-writes: a borrower given a position (requirePosition) reads only on a replica
+ * known to have applied it, or one that reaches it within positionWaitMs (MASTER_GTID_WAIT on
+ * the connection its read then uses), else on the primary — never older than the position.
  */
 export class ReadRouter {
   constructor(
     readonly primary: GuardedPool,
-    readonly replicas: readonly ReplicaNode[]
+    readonly replicas: readonly ReplicaNode[],
+    /** DB_REPLICA_WAIT_MS: how long a read with a position waits for a replica to reach it. */
+    private readonly positionWaitMs = 100
   ) {}
+
+  /**
+   * The position each borrower's reads must see. Keyed by the borrower the primary guard
+   * attributes borrows to (the HTTP layer's request), so the pool layer needs no HTTP type and
+   * the entry goes with the request (a WeakMap: nothing to clean up).
+   */
+  private readonly positions = new WeakMap<object, ReadPosition>()
+
+  /** Reads with a position, by node and outcome (lifeguard_db_position_reads_total). */
+  readonly positionReads = new Map<string, Map<PositionOutcome, number>>()
+
+  /** Every later read borrowed for `borrower` sees `position`: on a replica that has it, else on the primary. */
+  requirePosition(borrower: object, position: ReadPosition): void {
+    this.positions.set(borrower, position)
+  }
 
   /** Where the next pick starts looking, so replicas that tie (idle ones) take turns. */
   private start = 0
@@ -78,12 +112,97 @@ export class ReadRouter {
    * (one that meets `requirement`, else the primary; a failover keeps the requirement).
    */
   execute(sql: unknown, values: unknown, callback: Callback, requirement?: ReplicaRequirement): void {
-    this.executeOn(this.pick(requirement), sql, values, callback, this.primary.guard.attribution(), requirement, true)
+    const attribution = this.primary.guard.attribution()
+    const wanted = this.positionOf(attribution)
+    if (!wanted) return this.executeOn(this.pick(requirement), sql, values, callback, attribution, requirement, true)
+    const has = this.hasPosition(wanted, requirement)
+    const known = this.pick(has)
+    if (known) {
+      this.count(known.name, 'replica')
+      return this.executeOn(known, sql, values, callback, attribution, has, true)
+    }
+    this.borrowAtPosition(wanted, attribution, requirement, (err, connection, node) => {
+      if (err) return callback(err)
+      if (!connection) return this.executeOn(undefined, sql, values, callback, attribution, requirement, false)
+      connection.execute(sql as string, values as never, (err, result, fields) => {
+        connection.release()
+        if (!err || !this.movesAway(node!, err, attribution)) return callback(err, result, fields)
+        this.count('primary', 'primary')
+        this.executeOn(undefined, sql, values, callback, attribution, requirement, false)
+      })
+    })
   }
 
   /** mysql2's pool.getConnection(cb) for a read session (TypeORM's createQueryRunner('slave')). */
   getConnection(callback: ConnectionCallback, requirement?: ReplicaRequirement): void {
-    this.borrowOn(this.pick(requirement), callback, this.primary.guard.attribution(), requirement, true)
+    const attribution = this.primary.guard.attribution()
+    const wanted = this.positionOf(attribution)
+    if (!wanted) return this.borrowOn(this.pick(requirement), callback, attribution, requirement, true)
+    const has = this.hasPosition(wanted, requirement)
+    const known = this.pick(has)
+    if (known) {
+      this.count(known.name, 'replica')
+      return this.borrowOn(known, callback, attribution, has, true)
+    }
+    this.borrowAtPosition(wanted, attribution, requirement, (err, connection) => {
+      if (err) return callback(err as Error)
+      if (!connection) return this.borrowOn(undefined, callback, attribution, requirement, false)
+      callback(null, connection)
+    })
+  }
+
+  private positionOf(attribution: BorrowAttribution): ReadPosition | undefined {
+    return attribution.borrower === undefined ? undefined : this.positions.get(attribution.borrower)
+  }
+
+  /** `requirement`, and known (from probes and earlier waits) to have applied `wanted`: no wait needed. */
+  private hasPosition(wanted: ReadPosition, requirement: ReplicaRequirement | undefined): ReplicaRequirement {
+    return (node) => covers(node.health.appliedPosition, wanted.position) && (!requirement || requirement(node))
+  }
+
+  /**
+   * No replica is known to have `wanted`: borrow one from the usual pick and ask it to wait
+   * for the position, bounded (MASTER_GTID_WAIT: 0 once applied, -1 at the timeout). The
+   * read must run on that same connection — what it waited on is what it has seen — so the
+   * connection is handed on; no connection (none usable, a timeout, a failure): the primary.
+   */
+  private borrowAtPosition(
+    wanted: ReadPosition,
+    attribution: BorrowAttribution,
+    requirement: ReplicaRequirement | undefined,
+    done: (err: unknown, connection?: PoolConnection, node?: ReplicaNode) => void
+  ): void {
+    const node = this.pick(requirement)
+    const toPrimary = () => {
+      this.count('primary', 'primary')
+      done(null)
+    }
+    if (!node) return toPrimary()
+    node.pool.guard.borrowAs(attribution, () =>
+      node.pool.getConnection((err, connection) => {
+        if (err) return this.movesAway(node, err, attribution) ? toPrimary() : done(err)
+        connection!.query('SELECT MASTER_GTID_WAIT(?, ?) AS waited', [wanted.text, this.positionWaitMs / 1000], (err, rows) => {
+          const waited = err ? undefined : (rows as Array<{ waited: unknown }>)[0]?.waited
+          // NULL (not a replica, or an argument it refused) is not "caught up".
+          if (waited === null || waited === undefined || Number(waited) !== 0) {
+            connection!.release()
+            if (err && node.pool.guard.isAbandoned(attribution.borrower)) return done(err) // nobody waits for the answer
+            // Any other failure of the wait still has a place to read: the primary.
+            if (err && failsNode(err)) node.health.reportFailure(err)
+            return toPrimary()
+          }
+          node.health.noteApplied(wanted.position)
+          this.count(node.name, 'replica_after_wait')
+          done(null, connection!, node)
+        })
+      })
+    )
+  }
+
+  private count(node: string, outcome: PositionOutcome): void {
+    let byOutcome = this.positionReads.get(node)
+    if (!byOutcome) this.positionReads.set(node, (byOutcome = new Map()))
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1)
   }
 
   private executeOn(

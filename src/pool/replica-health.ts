@@ -1,6 +1,7 @@
 import mysql, { type Connection, type PoolOptions } from 'mysql2'
 import { connectionOptionsOf } from './health-connection'
 import { errorCodeOf } from './connection-errors'
+import { merged, parseGtidPosition, type GtidPosition } from './gtid-position'
 import { judgeReplicaStatus, needsPrimaryReachability, normalizeStatusRow, type ReplicaStatusRow } from './replica-status'
 
 export interface ReplicaHealthSettings {
@@ -45,6 +46,12 @@ export class ReplicaHealth {
   /** Seconds_Behind_Master at the last probe; null when unknown (or the replica unreachable). */
   lagSeconds: number | null = null
   reason = 'not probed yet'
+  /**
+   * The highest GTID position known applied here (read-your-writes, read-router.ts): from each
+   * probe's @@gtid_slave_pos and from every MASTER_GTID_WAIT that succeeded. It only grows: an
+   * older probe answer, or a wait for an older position, never lowers it.
+   */
+  appliedPosition: GtidPosition = new Map()
   private connection?: Connection
   private timer?: NodeJS.Timeout
   private retryMs: number
@@ -88,6 +95,11 @@ export class ReplicaHealth {
     if (!wasDown) this.schedule((this.retryMs = this.settings.firstRetryMs))
   }
 
+  /** A read saw this replica reach `position` (MASTER_GTID_WAIT answered 0). */
+  noteApplied(position: GtidPosition): void {
+    this.appliedPosition = merged(this.appliedPosition, position)
+  }
+
   private schedule(delayMs: number): void {
     clearTimeout(this.timer)
     if (this.stopped) return
@@ -100,8 +112,10 @@ export class ReplicaHealth {
     const generation = this.generation
     try {
       const row = await this.readStatus()
+      const applied = row ? await this.readAppliedPosition() : undefined
       const primaryReachable = needsPrimaryReachability(row) ? await this.primaryReachable() : undefined
       if (generation !== this.generation) return
+      if (applied) this.noteApplied(applied)
       const verdict = judgeReplicaStatus(row, this.settings.maxLagMs, primaryReachable)
       if (verdict.usable) this.setUp(verdict.lagSeconds, verdict.note)
       else this.setDown(verdict.reason, verdict.lagSeconds)
@@ -127,6 +141,22 @@ export class ReplicaHealth {
         clearTimeout(timer)
         if (err) return reject(err)
         resolve(normalizeStatusRow((rows as Array<Record<string, unknown>>)[0]))
+      })
+    })
+  }
+
+  /**
+   * `@@gtid_slave_pos`: what the SQL thread has applied (SHOW SLAVE STATUS shows it only in
+   * SHOW ALL SLAVES STATUS). Undefined when it cannot say — MySQL has no such variable, its
+   * GTIDs differ — which costs only waits a known position would have spared.
+   */
+  private readAppliedPosition(): Promise<GtidPosition | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), this.settings.probeTimeoutMs)
+      this.openConnection().query('SELECT @@gtid_slave_pos AS position', (err, rows) => {
+        clearTimeout(timer)
+        const position = err ? undefined : (rows as Array<{ position: unknown }>)[0]?.position
+        resolve(typeof position === 'string' ? parseGtidPosition(position) : undefined)
       })
     })
   }

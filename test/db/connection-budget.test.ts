@@ -86,6 +86,27 @@ t.test('a private server with max_connections 12 and 6 connections open, one of 
     t.match(log.lines[0].msg, /raise the account's MAX_USER_CONNECTIONS/)
   })
 
+  await t.test("with replicas: each replica's budget too, as its own account, probe included", async (t) => {
+    // The "replica" is this same server as the capped account: the budget reading does not care whether it replicates.
+    const env = { DB_POOL_SIZE: '3', DATABASE_REPLICA_URLS: `mariadb://capped@127.0.0.1:${server.port}` }
+    const log = captureLog()
+    await checkConnectionBudget(configFor(env), log)
+    t.same(log.lines.map(({ level, msg }) => `${level}: ${msg.split(';')[0]}`), [
+      'info: connection budget: the pool fits',
+      `warn: replica 127.0.0.1:${server.port}: the account's connection limit does not fit: max_user_connections is 4, 1 already connected as this user, ` +
+        "this instance's pool needs 6 (DB_POOL_SIZE 3 + 3 of the pool guard's own and the replica probe's)"
+    ])
+    t.match(log.lines[1].obj, { node: `127.0.0.1:${server.port}`, maxUserConnections: 4, userConnected: 1, need: 6 })
+    await t.rejects(checkConnectionBudget(configFor({ ...env, DB_POOL_BUDGET_STRICT: 'true' }), captureLog()), {
+      name: 'ConnectionBudgetError',
+      message: new RegExp(`^replica 127\\.0\\.0\\.1:${server.port}: the account's connection limit does not fit: .* \\(DB_POOL_BUDGET_STRICT is on\\)$`)
+    })
+    // A replica down at start-up is no reason not to start: the app runs without it until its probe finds it.
+    const down = captureLog()
+    await t.resolves(checkConnectionBudget(configFor({ DB_POOL_SIZE: '3', DATABASE_REPLICA_URLS: 'mariadb://reader@127.0.0.1:1', DB_POOL_BUDGET_STRICT: 'true' }), down))
+    t.same(down.lines.map(({ level, obj }) => `${level} ${String(obj.reason ?? '')}`), ['info ', 'warn ECONNREFUSED'])
+  })
+
   await t.test('DB_POOL_BUDGET_STRICT=true: the server refuses to start with one line, before it migrates', async (t) => {
     const { code, stderr, stdout } = await runServerToExit(
       { DATABASE_URL: `${server.url}/budget_strict`, DB_POOL_SIZE: String(headroom), DB_POOL_BUDGET_STRICT: 'true' },

@@ -18,15 +18,27 @@ interface Mysql2PoolInternals {
   _connectionQueue: { length: number }
 }
 
+type Stats = { stats(): PoolState }
+
 /**
  * Reads the mysql2 pool TypeORM created for `app.db`. mysql2 exposes no public counters,
- * so this reads its internals, unless the pool guard (src/pool) is there to ask.
+ * so this reads its internals, unless the pool guards (src/pool) are there to ask: with
+ * replicas, the sum over every node (TypeORM then keeps no `driver.pool`, only a cluster),
+ * so "idle" means every node idle.
  */
 export function poolState(app: FastifyInstance): PoolState {
-  const guard = (app as unknown as { poolGuard?: { stats(): PoolState } }).poolGuard
-  if (guard) {
-    const { total, idle, active, pending } = guard.stats()
-    return { total, idle, active, pending }
+  const { poolGuard, dbNodes } = app as unknown as { poolGuard?: Stats; dbNodes?: ReadonlyArray<{ guard: Stats }> }
+  const guards = dbNodes?.length ? dbNodes.map((node) => node.guard) : poolGuard ? [poolGuard] : []
+  if (guards.length) {
+    const sum: PoolState = { total: 0, idle: 0, active: 0, pending: 0 }
+    for (const guard of guards) {
+      const { total, idle, active, pending } = guard.stats()
+      sum.total += total
+      sum.idle += idle
+      sum.active += active
+      sum.pending += pending
+    }
+    return sum
   }
   const pool = (app.db.driver as unknown as { pool: Mysql2PoolInternals }).pool
   const total = pool._allConnections.length
