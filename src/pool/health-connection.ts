@@ -60,15 +60,16 @@ export class HealthConnection {
   /**
    * A Galera node cut off from its cluster (no quorum) still answers a ping and `SELECT 1`, but
    * refuses every statement on a table (1047) until it rejoins: on such a node, readiness is
-   * `wsrep_ready`. Whether the server is one is asked once per connection (`@@wsrep_on`, 0 on a
+   * `wsrep_ready`. Whether the server is one is asked once per connection (`wsrep_on`: OFF on a
    * MariaDB without Galera; MySQL has no such variable), so a plain server costs one query per
    * reconnect, not per check.
    */
   private clusterReadiness(connection: Connection, done: (reason?: string) => void): void {
     if (this.galera === false) return done()
     if (this.galera === undefined) {
-      connection.query('SELECT @@wsrep_on AS galera', (err, rows) => {
-        this.galera = !err && Number((rows as Array<{ galera: unknown }>)[0]?.galera) === 1
+      // SHOW, not SELECT: a check must not count as a read (Com_select) on the server.
+      connection.query("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", (err, rows) => {
+        this.galera = !err && (rows as Array<{ Value: string }>)[0]?.Value === 'ON'
         this.clusterReadiness(connection, done)
       })
       return

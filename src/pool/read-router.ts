@@ -47,7 +47,10 @@ function failsNode(err: unknown): boolean {
  * Where a read outside a transaction runs: the one routing decision, which the REST fast path
  * (as a ConnectionLender: execute) and TypeORM's 'SLAVE*' borrows (getConnection, through
  * guarded-cluster.ts) both go through. A usable replica with the fewest borrows outstanding
- * (lent + waiting) serves, the first in order on a tie; none usable: the primary.
+ * (lent + waiting) serves, the first in order on a tie; none usable: the primary. When even
+ * the least busy replica has every connection lent, a read goes to the primary if it has an
+ * idle connection (so it is up, and serves at once): replicas first, but under load every
+ * node's pool serves reads — with two replicas, three pools instead of two.
  *
  * A read whose replica fails under it (refused, dropped, no answer within the statement
  * deadline) takes that replica out (ReplicaHealth.reportFailure) and runs once more on the
@@ -89,8 +92,18 @@ export class ReadRouter {
   /** Where the next pick starts looking, so replicas that tie (idle ones) take turns. */
   private start = 0
 
-  /** The replica for one read, or undefined for the primary. */
+  /** The replica for one read, or undefined for the primary (which has every position: no requirement keeps it out). */
   pick(requirement?: ReplicaRequirement, except?: ReplicaNode): ReplicaNode | undefined {
+    const best = this.leastBusyReplica(requirement, except)
+    if (best === undefined) return undefined
+    // Spill-over: even the least busy replica has opened all the connections it may and lent
+    // every one, while the primary has one idle — it is up, and serves at once.
+    const replica = best.node.pool.guard.stats()
+    if (replica.idle === 0 && replica.total >= replica.max && this.primary.guard.stats().idle > 0) return undefined
+    return best.node
+  }
+
+  private leastBusyReplica(requirement?: ReplicaRequirement, except?: ReplicaNode): { node: ReplicaNode; load: number } | undefined {
     let best: ReplicaNode | undefined
     let bestLoad = Infinity
     const count = this.replicas.length
@@ -104,7 +117,7 @@ export class ReadRouter {
         bestLoad = active + pending
       }
     }
-    return best
+    return best === undefined ? undefined : { node: best, load: bestLoad }
   }
 
   /**

@@ -153,9 +153,10 @@ export class ReplicaHealth {
   private readAppliedPosition(): Promise<GtidPosition | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(undefined), this.settings.probeTimeoutMs)
-      this.openConnection().query('SELECT @@gtid_slave_pos AS position', (err, rows) => {
+      // SHOW, not SELECT: a probe must not count as a read (Com_select) on the replica.
+      this.openConnection().query("SHOW GLOBAL VARIABLES LIKE 'gtid_slave_pos'", (err, rows) => {
         clearTimeout(timer)
-        const position = err ? undefined : (rows as Array<{ position: unknown }>)[0]?.position
+        const position = err ? undefined : (rows as Array<{ Value: unknown }>)[0]?.Value
         resolve(typeof position === 'string' ? parseGtidPosition(position) : undefined)
       })
     })

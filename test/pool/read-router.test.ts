@@ -9,14 +9,14 @@ import { acquireTimeoutError } from '../../src/pool/pool-errors'
 
 type Outcome = { err?: unknown; rows?: unknown }
 
-/** A stand-in guarded pool: `load` borrows outstanding, `outcomes` answer its executes in turn (default: rows). */
-function fakePool(name: string, load = 0, outcomes: Outcome[] = []) {
+/** A stand-in guarded pool of 4: `load` borrows outstanding, `outcomes` answer its executes in turn (default: rows), `idle` connections ready. */
+function fakePool(name: string, load = 0, outcomes: Outcome[] = [], idle = 0) {
   const ran: string[] = []
   const seenBorrowers: unknown[] = []
   const guard = {
     currentBorrower: undefined as unknown,
     timedBorrower: undefined as unknown,
-    stats: () => ({ total: 0, idle: 0, active: load, pending: 0, max: 4 }),
+    stats: () => ({ total: Math.min(load, 4) + idle, idle, active: Math.min(load, 4), pending: Math.max(0, load - 4), max: 4 }),
     attribution() {
       return { borrower: this.currentBorrower, timed: this.timedBorrower }
     },
@@ -76,6 +76,16 @@ t.test('replicas that tie take turns', async (t) => {
   const router = new ReadRouter(fakePool('primary').pool, [a.node, b.node])
   for (let i = 0; i < 6; i++) await read(router)
   t.same([a.ran.length, b.ran.length], [3, 3])
+})
+
+t.test('every replica connection lent: the read spills over to the primary, if it has an idle connection', async (t) => {
+  const primary = fakePool('primary', 1, [], 3)
+  const full = fakeReplica('full', 4)
+  t.same((await read(new ReadRouter(primary.pool, [full.node]))).rows, ['primary'], 'the primary serves at once')
+  const almost = fakeReplica('almost', 3)
+  t.same((await read(new ReadRouter(primary.pool, [almost.node]))).rows, ['almost'], 'a replica with a connection to spare still serves')
+  const busyPrimary = fakePool('busy primary', 4, [], 0)
+  t.same((await read(new ReadRouter(busyPrimary.pool, [fakeReplica('full', 4).node]))).rows, ['full'], 'no idle primary connection: the replica queues it')
 })
 
 t.test('no usable replica: the primary', async (t) => {
