@@ -97,9 +97,13 @@ export class ReadRouter {
     const best = this.leastBusyReplica(requirement, except)
     if (best === undefined) return undefined
     // Spill-over: even the least busy replica has opened all the connections it may and lent
-    // every one, while the primary has one idle — it is up, and serves at once.
+    // every one, and the primary has room (an idle connection, or one it may open) and fewer
+    // borrows outstanding. A spilled read the primary fails runs on the replica (executeOn).
     const replica = best.node.pool.guard.stats()
-    if (replica.idle === 0 && replica.total >= replica.max && this.primary.guard.stats().idle > 0) return undefined
+    if (replica.idle === 0 && replica.total >= replica.max) {
+      const primary = this.primary.guard.stats()
+      if ((primary.idle > 0 || primary.total < primary.max) && primary.active + primary.pending < best.load) return undefined
+    }
     return best.node
   }
 
@@ -227,7 +231,15 @@ export class ReadRouter {
     requirement: ReplicaRequirement | undefined,
     mayMove: boolean
   ): void {
-    if (!node) return this.primary.guard.borrowAs(attribution, () => this.primary.execute(sql, values, callback))
+    if (!node) {
+      return this.primary.guard.borrowAs(attribution, () =>
+        this.primary.execute(sql, values, (err, result, fields) => {
+          const replica = err && mayMove ? this.replicaAfterPrimaryFailed(err, attribution, requirement) : undefined
+          if (!replica) return callback(err, result, fields)
+          this.executeOn(replica, sql, values, callback, attribution, requirement, false)
+        })
+      )
+    }
     node.pool.guard.borrowAs(attribution, () =>
       node.pool.execute(sql, values, (err, result, fields) => {
         if (!err || !mayMove || !this.movesAway(node, err, attribution)) return callback(err, result, fields)
@@ -243,13 +255,31 @@ export class ReadRouter {
     requirement: ReplicaRequirement | undefined,
     mayMove: boolean
   ): void {
-    if (!node) return this.primary.guard.borrowAs(attribution, () => this.primary.getConnection(callback))
+    if (!node) {
+      return this.primary.guard.borrowAs(attribution, () =>
+        this.primary.getConnection((err, connection) => {
+          const replica = err && mayMove ? this.replicaAfterPrimaryFailed(err, attribution, requirement) : undefined
+          if (!replica) return callback(err, connection)
+          this.borrowOn(replica, callback, attribution, requirement, false)
+        })
+      )
+    }
     node.pool.guard.borrowAs(attribution, () =>
       node.pool.getConnection((err, connection) => {
         if (!err || !mayMove || !this.movesAway(node, err, attribution)) return callback(err, connection)
         this.borrowOn(this.pick(requirement, node), callback, attribution, requirement, false)
       })
     )
+  }
+
+  /**
+   * A read the primary failed (down, or the connection lost) runs once on a usable replica, if
+   * there is one: it went to the primary by spill-over, or as the last resort of a read whose
+   * replicas were out a moment ago (then there is none, and the primary's error stands).
+   */
+  private replicaAfterPrimaryFailed(err: unknown, attribution: BorrowAttribution, requirement: ReplicaRequirement | undefined): ReplicaNode | undefined {
+    if (!failsNode(err) || this.primary.guard.isAbandoned(attribution.borrower)) return undefined
+    return this.leastBusyReplica(requirement)?.node
   }
 
   /** Whether a failed read on `node` runs again elsewhere; takes the node out when it is the node's fault. */

@@ -85,7 +85,10 @@ t.test('every replica connection lent: the read spills over to the primary, if i
   const almost = fakeReplica('almost', 3)
   t.same((await read(new ReadRouter(primary.pool, [almost.node]))).rows, ['almost'], 'a replica with a connection to spare still serves')
   const busyPrimary = fakePool('busy primary', 4, [], 0)
-  t.same((await read(new ReadRouter(busyPrimary.pool, [fakeReplica('full', 4).node]))).rows, ['full'], 'no idle primary connection: the replica queues it')
+  t.same((await read(new ReadRouter(busyPrimary.pool, [fakeReplica('full', 4).node]))).rows, ['full'], 'no room on the primary: the replica queues it')
+  const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+  const deadPrimary = fakePool('dead primary', 0, [{ err: refused }], 1)
+  t.same((await read(new ReadRouter(deadPrimary.pool, [fakeReplica('full', 4).node]))).rows, ['full'], 'a spilled read the primary fails runs on the replica')
 })
 
 t.test('no usable replica: the primary', async (t) => {
@@ -98,7 +101,7 @@ t.test('a replica failing under a read is taken out and the read runs once more 
   const primary = fakePool('primary')
   const lost = Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })
   const failing = fakeReplica('failing', 0, [{ err: lost }])
-  const other = fakeReplica('other', 5)
+  const other = fakeReplica('other', 2)
   const router = new ReadRouter(primary.pool, [failing.node, other.node])
   t.same((await read(router)).rows, ['other'], 'the other replica answers')
   t.same(failing.failures, [lost], 'the failure is reported to the failing replica\'s health')
