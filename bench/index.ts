@@ -60,7 +60,7 @@ export async function runBench(options: BenchOptions, progress: Progress = () =>
   try {
     for (const declared of scenarios) {
       const setup = declared.setup && (await declared.setup(progress))
-      const scenario = setup ? { ...declared, servers: setup.servers } : declared
+      const scenario = setup ? { ...declared, servers: setup.servers, ...(setup.perServer && { perServer: setup.perServer }) } : declared
       const measured = await measureScenario(
         profiling ? { ...scenario, servers: scenario.servers.filter((s) => s.name === LIFEGUARD) } : scenario,
         options,
