@@ -37,14 +37,45 @@ export function deferSend(reply: FastifyReply): DeferredAnswer {
 /**
  * The bytes Fastify would send for `payload` (the route's response schema for the current
  * status, as reply.send() would serialise it), so they can be kept with the transaction (an
- * Idempotency-Key's answer) before the COMMIT. Strings, Buffers, null and undefined go as they
- * are; so does an object under a content type that is not JSON (Fastify refuses it in send()).
+ * Idempotency-Key's answer) before the COMMIT, with the content type send() would give them.
+ * Streams go as they are (nothing to keep); an object under a content type that is not JSON is
+ * refused here, before the COMMIT, rather than by send() after it.
  */
 export function serializedPayload(reply: FastifyReply, payload: unknown): unknown {
-  if (payload === undefined || payload === null || typeof payload === 'string' || Buffer.isBuffer(payload)) return payload
-  if (typeof (payload as { pipe?: unknown }).pipe === 'function') return payload
+  if (payload === undefined || isStream(payload)) return payload
   const type = reply.getHeader('content-type')
+  if (typeof payload === 'string') {
+    if (type === undefined) reply.type('text/plain; charset=utf-8')
+    return payload
+  }
+  if (Buffer.isBuffer(payload) || ArrayBuffer.isView(payload) || payload instanceof ArrayBuffer) {
+    if (type === undefined) reply.type('application/octet-stream')
+    return payload
+  }
   if (type === undefined) reply.type('application/json; charset=utf-8')
-  else if (!String(type).includes('json')) return payload
+  else if (!String(type).includes('json')) throw new TypeError(`a ${String(type)} answer must be a string, a Buffer or a stream, not an object`)
   return reply.serialize(payload)
+}
+
+function isStream(payload: unknown): boolean {
+  if (typeof payload !== 'object' || payload === null) return false
+  const candidate = payload as { pipe?: unknown; getReader?: unknown }
+  return typeof candidate.pipe === 'function' || typeof candidate.getReader === 'function' || Object.prototype.toString.call(payload) === '[object Response]'
+}
+
+/**
+ * The status and headers before an attempt, to undo what a failed attempt set: before the next
+ * attempt, and before an error answer (a 503 must not carry the Location of a row never written).
+ */
+export function replyCheckpoint(reply: FastifyReply) {
+  const status = reply.statusCode
+  // Arrays copied: Fastify appends to a set-cookie array in place.
+  const headers = Object.entries(reply.getHeaders()).map(([name, value]) => [name, Array.isArray(value) ? [...value] : value] as const)
+  return {
+    restore() {
+      reply.code(status)
+      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
+      for (const [name, value] of headers) if (value !== undefined) reply.header(name, value)
+    }
+  }
 }

@@ -65,7 +65,8 @@ export class RequestTransaction {
     if (this.aborted) return
     this.aborted = true
     const connection = (this.runner as { databaseConnection?: PoolConnection } | undefined)?.databaseConnection
-    if (connection) guardOf(this.dataSource)?.killRunningStatement(connection, 'client_aborted')
+    // Not while settling: a COMMIT killed halfway may have been durable already, and would be reported as rolled back.
+    if (connection && !this.settling) guardOf(this.dataSource)?.killRunningStatement(connection, 'client_aborted')
   }
 
   get isFinished(): boolean {

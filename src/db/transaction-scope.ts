@@ -15,7 +15,7 @@ import { ClientClosedRequestError, RequestTransaction } from './request-transact
 import { joinRequestTransactions } from './join-request-transaction'
 import type { Statement } from './pooled-query'
 import { hookList } from '../route-hooks'
-import { deferSend, serializedPayload } from './deferred-answer'
+import { deferSend, replyCheckpoint, serializedPayload } from './deferred-answer'
 
 /**
  * The request-scoped transaction a route opts into with `config: { transactional: true }`:
@@ -179,12 +179,11 @@ async function runWithRetries(
         await transaction.finish('rollback')
         return result
       }
-      if (transaction.aborted) {
-        await transaction.finish('rollback')
-        throw new ClientClosedRequestError()
-      }
+      if (transaction.aborted) throw new ClientClosedRequestError()
       let payload = answer.payloadOf(result)
-      // An error status rolls back in onSend (settleBeforeSend), like a thrown error.
+      // An Error answered (reply.send(err), or returned) is Fastify's error path, as if thrown.
+      if (payload instanceof Error) throw payload
+      // An error status rolls back in onSend (settleBeforeSend) once the error answer is written.
       if (reply.statusCode < 400) {
         payload = serializedPayload(reply, payload)
         for (const work of scoped[kBeforeCommit]) await work(payload)
@@ -197,30 +196,19 @@ async function runWithRetries(
     } catch (err) {
       answer.restore()
       scoped[kHandlerRunning] = false
+      // The handler has settled, so nothing else uses the connection: roll back now, whatever
+      // answers the error (a hijacked reply never reaches onSend; an error handler may answer 2xx).
+      await transaction.finish('rollback')
+      // What the failed attempt set (Location, ETag, a JSON type) must not dress the error answer or the next attempt.
+      if (!reply.sent) checkpoint.restore()
       if (transaction.aborted) {
-        await transaction.finish('rollback')
         // The statement the abort killed fails as interrupted: that is the abort, not a failure to log as one.
         throw driverErrorOf(err)?.errno === ER_QUERY_INTERRUPTED ? new ClientClosedRequestError() : err
       }
-      if (!isLockConflict(err) || attempt >= retries || reply.sent) throw err // rolled back in onSend
-      await transaction.finish('rollback')
-      checkpoint.restore()
+      if (!isLockConflict(err) || attempt >= retries || reply.sent) throw err
       request.log.info({ err, attempt: attempt + 1 }, 'lock conflict: re-running the transaction')
       // A little jitter, so two deadlocked requests do not collide again in lockstep.
       await sleep(10 + Math.random() * 40 * (attempt + 1))
-    }
-  }
-}
-
-/** The status and headers before an attempt, to undo what a failed attempt set before the next one. */
-function replyCheckpoint(reply: FastifyReply) {
-  const status = reply.statusCode
-  const headers = { ...reply.getHeaders() }
-  return {
-    restore() {
-      reply.code(status)
-      for (const name of Object.keys(reply.getHeaders())) if (!(name in headers)) reply.removeHeader(name)
-      for (const [name, value] of Object.entries(headers)) if (value !== undefined) reply.header(name, value)
     }
   }
 }

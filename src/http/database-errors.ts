@@ -17,7 +17,8 @@ export interface MappedDatabaseError {
   retryAfterSeconds?: number
 }
 
-type Mapper = (error: DriverErrorShape, names: SchemaNames | undefined) => MappedDatabaseError
+/** undefined: this error number is not one a client can act on after all (a 500). */
+type Mapper = (error: DriverErrorShape, names: SchemaNames | undefined) => MappedDatabaseError | undefined
 
 const RETRY_SOON = 1
 
@@ -56,11 +57,11 @@ const BY_ERRNO: Readonly<Record<number, Mapper>> = {
   1213: lockConflict,
   // ER_UNKNOWN_COM_ERROR: what a Galera node outside the primary component (no quorum) answers
   // every statement on a table with ("WSREP has not yet prepared node for application use").
-  1047: () => ({
-    slug: 'database-unavailable',
-    detail: 'the database node is not ready for queries (a Galera node without quorum); retry the request',
-    retryAfterSeconds: RETRY_SOON
-  }),
+  // Other 1047s (a proxy refusing a protocol command) will not pass by retrying: those stay a 500.
+  1047: (error) =>
+    /WSREP/i.test(messageOf(error))
+      ? { slug: 'database-unavailable', detail: 'the database node is not ready for queries (a Galera node without quorum); retry the request', retryAfterSeconds: RETRY_SOON }
+      : undefined,
   1969: statementTimeout, // MariaDB ER_STATEMENT_TIMEOUT
   3024: statementTimeout // MySQL ER_QUERY_TIMEOUT
 }
@@ -78,7 +79,8 @@ export function mapDatabaseError(err: unknown, names?: SchemaNames): MappedDatab
   const driverError = driverErrorOf(err)
   if (!driverError) return undefined
   const mapper = driverError.errno === undefined ? undefined : BY_ERRNO[driverError.errno]
-  if (mapper) return mapper(driverError, names)
+  const mapped = mapper?.(driverError, names)
+  if (mapped) return mapped
   if (isReadOnlyError(driverError)) {
     // A failover in progress: the pool has replaced its connections, and a retry reaches the new primary.
     return { slug: 'database-unavailable', detail: 'the database is read-only right now (a failover?); retry the request', retryAfterSeconds: RETRY_SOON }

@@ -36,7 +36,7 @@ async function readYourWrites(app: FastifyInstance, { cookie }: ReadYourWritesOp
   const router = clusterOf(app.db)?.router
   if (!router) return
 
-  const requirePosition: onRequestHookHandler = async (request) => {
+  const requirePosition: onRequestHookHandler = async (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return
     const sent = positionSent(request, cookie)
     if (sent === undefined) return
@@ -46,7 +46,10 @@ async function readYourWrites(app: FastifyInstance, { cookie }: ReadYourWritesOp
       if (sent.from === 'cookie') return
       throw new BadRequestError(`${POSITION_HEADER} must be a GTID list (domain-server-seq, comma-separated, at most ${MAX_POSITION_TEXT} characters)`)
     }
-    if (position.size > 0) router.requirePosition(request, { text: sent.text.trim(), position })
+    if (position.size === 0) return
+    router.requirePosition(request, { text: sent.text.trim(), position })
+    // 'close' comes for every response, finished or aborted: the router counts positions in flight.
+    reply.raw.once('close', () => router.releasePosition(request))
   }
   app.addHook('onRequest', requirePosition)
 

@@ -69,7 +69,9 @@ export class HealthConnection {
     if (this.galera === undefined) {
       // SHOW, not SELECT: a check must not count as a read (Com_select) on the server.
       connection.query("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", (err, rows) => {
-        this.galera = !err && (rows as Array<{ Value: string }>)[0]?.Value === 'ON'
+        // Unknown after a failure: the next check asks again rather than going blind to quorum.
+        if (err) return done(codeOf(err))
+        this.galera = (rows as Array<{ Value: string }>)[0]?.Value === 'ON'
         this.clusterReadiness(connection, done)
       })
       return

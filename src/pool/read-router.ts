@@ -81,13 +81,30 @@ export class ReadRouter {
    */
   private readonly positions = new WeakMap<object, ReadPosition>()
 
+  /** MASTER_GTID_WAITs running per replica (borrowAtPosition bounds them). */
+  private readonly waiting = new Map<ReplicaNode, number>()
+
   /** Reads with a position, by node and outcome (lifeguard_db_position_reads_total). */
   readonly positionReads = new Map<string, Map<PositionOutcome, number>>()
 
   /** Every later read borrowed for `borrower` sees `position`: on a replica that has it, else on the primary. */
   requirePosition(borrower: object, position: ReadPosition): void {
+    if (!this.positions.has(borrower)) this.positionBorrowers++
     this.positions.set(borrower, position)
   }
+
+  /** `borrower` is done (its response is out): its reads no longer hold unattributed ones to the primary. */
+  releasePosition(borrower: object): void {
+    if (this.positions.delete(borrower)) this.positionBorrowers--
+  }
+
+  /**
+   * Borrowers with a position right now. A borrow attributed to no borrower (a hand-written
+   * route's read after its handler's first await, a hook's read) may belong to one of them, so
+   * while any is in flight such a borrow reads on the primary: never stale, at the cost of
+   * primary reads while read-your-writes traffic runs.
+   */
+  private positionBorrowers = 0
 
   /** Where the next pick starts looking, so replicas that tie (idle ones) take turns. */
   private start = 0
@@ -132,6 +149,7 @@ export class ReadRouter {
     const attribution = this.primary.guard.attribution()
     const wanted = this.positionOf(attribution)
     if (!wanted) return this.executeOn(this.pick(requirement), sql, values, callback, attribution, requirement, true)
+    if (wanted === 'primary') return this.executeOn(undefined, sql, values, callback, attribution, requirement, false)
     const has = this.hasPosition(wanted, requirement)
     const known = this.pick(has)
     if (known) {
@@ -155,6 +173,7 @@ export class ReadRouter {
     const attribution = this.primary.guard.attribution()
     const wanted = this.positionOf(attribution)
     if (!wanted) return this.borrowOn(this.pick(requirement), callback, attribution, requirement, true)
+    if (wanted === 'primary') return this.borrowOn(undefined, callback, attribution, requirement, false)
     const has = this.hasPosition(wanted, requirement)
     const known = this.pick(has)
     if (known) {
@@ -168,8 +187,10 @@ export class ReadRouter {
     })
   }
 
-  private positionOf(attribution: BorrowAttribution): ReadPosition | undefined {
-    return attribution.borrower === undefined ? undefined : this.positions.get(attribution.borrower)
+  /** The position the borrow must see; 'primary' for a borrow nobody is attributed while positions are in flight. */
+  private positionOf(attribution: BorrowAttribution): ReadPosition | 'primary' | undefined {
+    if (attribution.borrower === undefined) return this.positionBorrowers > 0 ? 'primary' : undefined
+    return this.positions.get(attribution.borrower)
   }
 
   /** `requirement`, and known (from probes and earlier waits) to have applied `wanted`: no wait needed. */
@@ -195,10 +216,20 @@ export class ReadRouter {
       done(null)
     }
     if (!node) return toPrimary()
+    // At most half a replica's connections wait at once: positions it cannot reach soon (a
+    // client may send any) must not take its pool from the reads it can serve.
+    const waiting = this.waiting.get(node) ?? 0
+    if (waiting >= Math.max(1, Math.floor(node.pool.guard.stats().max / 2))) return toPrimary()
+    this.waiting.set(node, waiting + 1)
+    const waitDone = () => this.waiting.set(node, (this.waiting.get(node) ?? 1) - 1)
     node.pool.guard.borrowAs(attribution, () =>
       node.pool.getConnection((err, connection) => {
-        if (err) return this.movesAway(node, err, attribution) ? toPrimary() : done(err)
+        if (err) {
+          waitDone()
+          return this.movesAway(node, err, attribution) ? toPrimary() : done(err)
+        }
         connection!.query('SELECT MASTER_GTID_WAIT(?, ?) AS waited', [wanted.text, this.positionWaitMs / 1000], (err, rows) => {
+          waitDone()
           const waited = err ? undefined : (rows as Array<{ waited: unknown }>)[0]?.waited
           // NULL (not a replica, or an argument it refused) is not "caught up".
           if (waited === null || waited === undefined || Number(waited) !== 0) {

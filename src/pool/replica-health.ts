@@ -152,7 +152,11 @@ export class ReplicaHealth {
    */
   private readAppliedPosition(): Promise<GtidPosition | undefined> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), this.settings.probeTimeoutMs)
+      const timer = setTimeout(() => {
+        // No answer in time: the connection may be wedged, and the next probe must not wait on it again.
+        this.dropConnection()
+        resolve(undefined)
+      }, this.settings.probeTimeoutMs)
       // SHOW, not SELECT: a probe must not count as a read (Com_select) on the replica.
       this.openConnection().query("SHOW GLOBAL VARIABLES LIKE 'gtid_slave_pos'", (err, rows) => {
         clearTimeout(timer)

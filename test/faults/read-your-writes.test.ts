@@ -78,6 +78,13 @@ t.test('read-your-writes', async (t) => {
     DB_POSITION_COOKIE: COOKIE,
     DB_POOL_SIZE: 4
   })
+  // A hand-written route whose read comes after its handler's first await: no request is
+  // attributed to that borrow, so the router cannot tell whether it carries a position.
+  app.get<{ Params: { id: string } }>('/test/late-read/:id', async (request) => {
+    await sleep(5)
+    const author = await app.db.getRepository('Author').findOneBy({ id: Number(request.params.id) })
+    return { name: (author as { name?: string } | null)?.name }
+  })
   const replicaNode = app.dbNodes[1]
   t.ok(await until(() => replicaNode.health!.usable, 5_000), 'the replica is probed healthy')
   const positionReads = async (node: string, outcome: string) =>
@@ -155,6 +162,10 @@ t.test('read-your-writes', async (t) => {
     t.ok((await selects(replication.primary)) - primaryBefore >= 2, 'the primary served both')
     t.equal((await positionReads('primary', 'primary')) - fallbackBefore, 2, 'counted as primary fallbacks')
     t.ok(tookMs >= 90, `after the bounded wait on the replica (${tookMs} ms)`)
+
+    const lateRead = (headers: Record<string, string>) => app.inject({ url: `/test/late-read/${created.json().id}`, headers }).then((r) => r.json().name)
+    t.equal(await lateRead({ 'lifeguard-position': position }), 'fresh', 'a read nobody is attributed, while a position is in flight: the primary')
+    t.equal(await lateRead({}), 'caught up', 'the same read with no position in flight: the replica, stale')
 
     const staleBefore = await selects(replication.replica)
     t.equal(await nameOn({}), 'caught up', 'without the position: the stale value')

@@ -131,14 +131,17 @@ t.test('a wait that times out, answers NULL or fails sends the read to the prima
   t.equal(replica.log.filter((line) => line === 'borrow').length, 3)
 })
 
-t.test('a read without a position never waits', async (t) => {
+t.test('a read without a position never waits; one attributed to nobody reads on the primary while a position is in flight', async (t) => {
   const primary = fakeNode('primary')
   const replica = fakeReplica('r')
   const router = new ReadRouter(primary.pool, [replica.node], 100)
-  router.requirePosition({}, at('0-1-7'))
+  const withPosition = {}
+  router.requirePosition(withPosition, at('0-1-7'))
   t.same(await read(router, primary, {}), ['r'], 'another borrower')
-  t.same(await read(router, primary, undefined as unknown as object), ['r'], 'no borrower')
-  t.same(replica.log, ['pool SELECT 1', 'pool SELECT 1'])
+  t.same(await read(router, primary, undefined as unknown as object), ['primary'], 'no borrower: it may be the one with the position')
+  router.releasePosition(withPosition)
+  t.same(await read(router, primary, undefined as unknown as object), ['r'], 'no borrower, no position in flight: a replica')
+  t.same(replica.log, ['pool SELECT 1', 'pool SELECT 1'], 'no wait on the replica')
   t.same(counts(router), {})
 })
 
@@ -159,4 +162,15 @@ t.test("a read session (TypeORM's 'SLAVE*') gets the connection that waited", as
   router.requirePosition(request, at('0-1-8'))
   t.equal(await borrow(), primary.connection, 'timed out: a primary connection')
   t.equal(replica.released(), 1)
+})
+
+t.test('at most half a replica pool waits for positions at once; the rest read on the primary', async (t) => {
+  const primary = fakeNode('primary')
+  const replica = fakeReplica('r', [{ waited: 0 }, { waited: 0 }, { waited: 0 }])
+  const router = new ReadRouter(primary.pool, [replica.node], 100)
+  const readers = [{}, {}, {}]
+  for (const reader of readers) router.requirePosition(reader, at('0-1-9'))
+  const answers = await Promise.all(readers.map((reader) => read(router, primary, reader)))
+  t.same(answers.map(String).sort(), ['primary', 'r', 'r'], 'a pool of 4: two wait, the third goes to the primary')
+  t.equal(replica.log.filter((line) => line.startsWith('wait')).length, 2)
 })
