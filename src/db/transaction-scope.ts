@@ -169,6 +169,8 @@ async function runWithRetries(
     scoped[kHandlerRunning] = true
     const checkpoint = replyCheckpoint(reply)
     const answer = deferSend(reply)
+    /** Set once the handler answered a success: a failure after it (COMMIT) undoes what that answer set. */
+    let answered = false
     try {
       const result = await handler.call(app, request, reply)
       if (reply.sent) {
@@ -185,6 +187,7 @@ async function runWithRetries(
       if (payload instanceof Error) throw payload
       // An error status rolls back in onSend (settleBeforeSend) once the error answer is written.
       if (reply.statusCode < 400) {
+        answered = true
         payload = serializedPayload(reply, payload)
         for (const work of scoped[kBeforeCommit]) await work(payload)
         await transaction.finish('commit')
@@ -199,13 +202,16 @@ async function runWithRetries(
       // The handler has settled, so nothing else uses the connection: roll back now, whatever
       // answers the error (a hijacked reply never reaches onSend; an error handler may answer 2xx).
       await transaction.finish('rollback')
-      // What the failed attempt set (Location, ETag, a JSON type) must not dress the error answer or the next attempt.
-      if (!reply.sent) checkpoint.restore()
+      // A success answer that failed to commit must not dress the error answer (the Location of a
+      // row never written); headers a handler set for its own error (X-Affected-Count) stay.
+      if (answered && !reply.sent) checkpoint.restore()
       if (transaction.aborted) {
         // The statement the abort killed fails as interrupted: that is the abort, not a failure to log as one.
         throw driverErrorOf(err)?.errno === ER_QUERY_INTERRUPTED ? new ClientClosedRequestError() : err
       }
       if (!isLockConflict(err) || attempt >= retries || reply.sent) throw err
+      // The next attempt starts from the reply as it was before this one.
+      checkpoint.restore()
       request.log.info({ err, attempt: attempt + 1 }, 'lock conflict: re-running the transaction')
       // A little jitter, so two deadlocked requests do not collide again in lockstep.
       await sleep(10 + Math.random() * 40 * (attempt + 1))
