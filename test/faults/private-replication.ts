@@ -80,6 +80,21 @@ export class PrivateReplication {
    * no connection open, so they work across pause/restart of either server and do not count
    * against a test's connection numbers between calls.
    */
+  /**
+   * The replica's URL for `database` as an ordinary account (SELECT, and SLAVE MONITOR for the
+   * probe), made on the primary so it replicates like the data: root's READ ONLY ADMIN would let
+   * a misrouted write through on the read-only replica, as docs/ops/scaling.md warns.
+   */
+  async replicaReaderUrl(database: string): Promise<string> {
+    const reader = { user: 'lg_reader', password: 'lg-reader-secret' }
+    await this.onPrimary(async (c) => {
+      await c.query(`CREATE USER IF NOT EXISTS '${reader.user}'@'127.0.0.1' IDENTIFIED BY '${reader.password}'`)
+      await c.query(`GRANT SELECT ON ${database}.* TO '${reader.user}'@'127.0.0.1'`)
+      await c.query(`GRANT SLAVE MONITOR ON *.* TO '${reader.user}'@'127.0.0.1'`)
+    })
+    return `mariadb://${reader.user}:${reader.password}@127.0.0.1:${this.replica.port}/${database}`
+  }
+
   async onPrimary<T>(fn: (connection: mysql.Connection) => Promise<T>): Promise<T> {
     return withConnection(await this.primary.admin(), fn)
   }

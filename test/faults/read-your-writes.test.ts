@@ -30,7 +30,6 @@ class AuthorLoads implements EntitySubscriberInterface<Author> {
  * (SELECT + SLAVE MONITOR), as replicas.test.ts explains.
  */
 
-const READER = { user: 'lg_ryw_reader', password: 'lg-ryw-secret' }
 const COOKIE = 'lg_position'
 
 type Rows = [Array<Record<string, unknown>>]
@@ -64,12 +63,7 @@ const seqOf = (position: string) => position.split(',').find((gtid) => gtid.star
 
 t.test('read-your-writes', async (t) => {
   const replication = await PrivateReplication.start(t)
-  await replication.onPrimary(async (c) => {
-    await c.query(`CREATE USER '${READER.user}'@'127.0.0.1' IDENTIFIED BY '${READER.password}'`)
-    await c.query(`GRANT SELECT ON ${FAULT_DATABASE}.* TO '${READER.user}'@'127.0.0.1'`)
-    await c.query(`GRANT SLAVE MONITOR ON *.* TO '${READER.user}'@'127.0.0.1'`)
-  })
-  const replicaUrl = `mariadb://${READER.user}:${READER.password}@127.0.0.1:${replication.replica.port}/${FAULT_DATABASE}`
+  const replicaUrl = await replication.replicaReaderUrl(FAULT_DATABASE)
   // A lag bound far above what the test makes: the held-back replica stays in service, stale.
   const app = await buildAppOn(t, replication.primary.url, {
     DATABASE_REPLICA_URLS: replicaUrl,

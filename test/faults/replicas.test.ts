@@ -16,7 +16,6 @@ import { executePooled, readPoolOf } from '../../src/db/pooled-query'
  * write through on the read-only replica, and this test would not see it.
  */
 
-const READER = { user: 'lg_reader', password: 'lg-reader-secret' }
 const MAX_LAG_MS = 2_000
 
 type Rows = [Array<Record<string, unknown>>]
@@ -81,13 +80,7 @@ function metricValue(text: string, series: string): number | undefined {
 
 t.test('read replicas', async (t) => {
   const replication = await PrivateReplication.start(t)
-  // Made on the primary, the account replicates like the data does.
-  await replication.onPrimary(async (c) => {
-    await c.query(`CREATE USER '${READER.user}'@'127.0.0.1' IDENTIFIED BY '${READER.password}'`)
-    await c.query(`GRANT SELECT ON ${FAULT_DATABASE}.* TO '${READER.user}'@'127.0.0.1'`)
-    await c.query(`GRANT SLAVE MONITOR ON *.* TO '${READER.user}'@'127.0.0.1'`)
-  })
-  const replicaUrl = `mariadb://${READER.user}:${READER.password}@127.0.0.1:${replication.replica.port}/${FAULT_DATABASE}`
+  const replicaUrl = await replication.replicaReaderUrl(FAULT_DATABASE)
   const logLines: Array<{ msg: string; node?: string; reason?: string }> = []
   const app = await buildAppOn(
     t,

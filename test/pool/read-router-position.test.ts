@@ -1,4 +1,5 @@
 import t from 'tap'
+import { fakeGuard } from './fake-guard'
 import { ReadRouter, type ReplicaNode } from '../../src/pool/read-router'
 import type { GuardedPool } from '../../src/pool/guarded-pool'
 import type { ReplicaHealth } from '../../src/pool/replica-health'
@@ -13,24 +14,7 @@ type WaitAnswer = { waited?: number | null; err?: unknown }
 function fakeNode(name: string, waits: WaitAnswer[] = []) {
   const log: string[] = []
   let released = 0
-  const guard = {
-    currentBorrower: undefined as unknown,
-    timedBorrower: undefined as unknown,
-    stats: () => ({ total: 0, idle: 0, active: 0, pending: 0, max: 4 }),
-    attribution() {
-      return { borrower: this.currentBorrower, timed: this.timedBorrower }
-    },
-    borrowAs<T>(attribution: { borrower: unknown }, borrow: () => T): T {
-      const outer = guard.currentBorrower
-      guard.currentBorrower = attribution.borrower
-      try {
-        return borrow()
-      } finally {
-        guard.currentBorrower = outer
-      }
-    },
-    isAbandoned: () => false
-  }
+  const guard = fakeGuard(() => ({ total: 0, idle: 0, active: 0, pending: 0, max: 4 }))
   const connection = {
     node: name,
     query(sql: string, values: unknown[], callback: (err: unknown, rows?: unknown) => void) {

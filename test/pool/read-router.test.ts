@@ -1,4 +1,5 @@
 import t from 'tap'
+import { fakeGuard } from './fake-guard'
 import { ReadRouter, type ReplicaNode } from '../../src/pool/read-router'
 import type { GuardedPool } from '../../src/pool/guarded-pool'
 import type { ReplicaHealth } from '../../src/pool/replica-health'
@@ -13,24 +14,7 @@ type Outcome = { err?: unknown; rows?: unknown }
 function fakePool(name: string, load = 0, outcomes: Outcome[] = [], idle = 0) {
   const ran: string[] = []
   const seenBorrowers: unknown[] = []
-  const guard = {
-    currentBorrower: undefined as unknown,
-    timedBorrower: undefined as unknown,
-    stats: () => ({ total: Math.min(load, 4) + idle, idle, active: Math.min(load, 4), pending: Math.max(0, load - 4), max: 4 }),
-    attribution() {
-      return { borrower: this.currentBorrower, timed: this.timedBorrower }
-    },
-    borrowAs<T>(attribution: { borrower: unknown }, borrow: () => T): T {
-      const outer = guard.currentBorrower
-      guard.currentBorrower = attribution.borrower
-      try {
-        return borrow()
-      } finally {
-        guard.currentBorrower = outer
-      }
-    },
-    isAbandoned: () => false
-  }
+  const guard = fakeGuard(() => ({ total: Math.min(load, 4) + idle, idle, active: Math.min(load, 4), pending: Math.max(0, load - 4), max: 4 }))
   const pool = {
     guard,
     execute(sql: string, _values: unknown, callback: (err: unknown, rows?: unknown) => void) {
