@@ -12,8 +12,8 @@ const staff = bearer('sam', ['staff'])
 const editor = bearer('ed', ['editor'])
 const admin = bearer('ada', ['admin'])
 
-async function shop(t: Parameters<typeof buildTestApp>[0]) {
-  const app = await buildTestApp(t, JWT)
+async function shop(t: Parameters<typeof buildTestApp>[0], settings: Record<string, unknown> = {}) {
+  const app = await buildTestApp(t, { ...JWT, ...settings })
   const [authorId] = await seedAuthors(app, [{ name: 'Le Guin' }])
   const [bookId, otherBookId] = await seedBooks(app, [
     { title: 'The Dispossessed', isbn: '978-0-06-051275-4', price: 9.5, stock: 100, authorId },
@@ -87,7 +87,7 @@ t.test('field rules on write: staff may change stock and nothing else; editors a
 })
 
 t.test('row-level rule: a customer places, sees and lists only its own orders; staff see all', async (t) => {
-  const { app, bookId } = await shop(t)
+  const { app, bookId } = await shop(t, { REST_EXPLAIN: true })
   const place = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/orders', payload: { bookId, quantity: 1 }, headers })
   problemOf(t, await place({}), 401)
   const aliceOrder = await place(alice)
@@ -111,6 +111,10 @@ t.test('row-level rule: a customer places, sees and lists only its own orders; s
   t.equal(planned.headers['x-total-count'], '1', 'a planned count under the rule is her exact count')
   t.equal(planned.headers['preference-applied'], 'count=exact')
   t.equal((await app.inject({ method: 'GET', url: '/orders?totalCount=planned', headers: staff })).headers['preference-applied'], 'count=planned', 'without the rule it is planned')
+  // REST_EXPLAIN's plan shows the same whole-table estimates: not under the rule.
+  const plan = { accept: 'application/vnd.lifeguard.plan+json' }
+  problemOf(t, await app.inject({ method: 'GET', url: '/orders', headers: { ...alice, ...plan } }), 403)
+  t.equal((await app.inject({ method: 'GET', url: '/orders', headers: { ...staff, ...plan } })).statusCode, 200, 'without the rule the plan is shown')
   const filtered = await app.inject({ method: 'GET', url: '/orders?where.customerId.eq=bob', headers: alice })
   t.same(filtered.json(), [], "filtering for bob's orders finds none")
 

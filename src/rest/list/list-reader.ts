@@ -1,4 +1,5 @@
 import type { Caller } from '../../auth/caller'
+import { AccessDeniedError } from '../../auth/errors'
 import { grantFor, refuseForbiddenReads, type Grant } from '../access'
 import type { ResourceModel, RestField } from '../resource-model'
 import type { RowAccess, RowSource } from '../row-source'
@@ -116,6 +117,9 @@ export class ListReader {
 
   /** REST_EXPLAIN: the SQL and the optimiser's plan of the page (and count) `request` would run, without running them or the scan bound. */
   explain(request: ListRequest): Promise<PlanAnswer> {
+    // The plan's estimates come from the whole table's statistics: under an owner rule they would
+    // tell the caller about rows it may not see (counts stay exact there for the same reason).
+    if (request.ownerScoped) return Promise.reject(new AccessDeniedError(`the plan of a ${this.model.name} list under an owner rule is not shown: its row estimates count every owner's rows`))
     const plan = this.planner.planFor(request)
     const { page, count } = listStatements(this.model, plan, request)
     return this.source.read(async (access) => {

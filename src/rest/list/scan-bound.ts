@@ -43,7 +43,8 @@ const WIDEST_PAGE = { limit: MAX_LIST_LIMIT, offset: 0 }
  * estimated counts are not judged: they never read more than REST_COUNT_EXACT_BELOW rows.
  */
 export class ScanBound {
-  private readonly verdicts = new Map<Statement, Verdict>()
+  /** By SQL text (plus the owner, under an owner rule). */
+  private readonly verdicts = new Map<string, Verdict>()
 
   constructor(
     private readonly model: ResourceModel,
@@ -54,24 +55,28 @@ export class ScanBound {
   async check(access: RowAccess, plan: ListPlan, request: ListRequest, statements: ListStatements): Promise<void> {
     const page = firstPageStatement(this.model, plan, request, WIDEST_PAGE)
     const pageRows = (estimate: QueryPlan) => rowsToFill(estimate, WIDEST_PAGE.limit + 1)
-    const judged = [this.verdictOf(page.sql, () => this.judge(access, page, pageRows, (estimate, rows) => this.pageRefusal(request, estimate, rows)))]
+    // Under an owner rule one SQL text serves every owner, whose row counts differ: a verdict per owner.
+    const owner = request.ownerScoped ? `\u0000${String(request.where[0]?.value)}` : ''
+    const judged = [this.verdictOf(page.sql + owner, () => this.judge(access, page, pageRows, (estimate, rows) => this.pageRefusal(request, estimate, rows)))]
     const { count } = statements
     if (count?.kind === 'exact') {
-      judged.push(this.verdictOf(count.sql, () => this.judge(access, count, (estimate) => estimate.scanRows, (_estimate, rows) => this.countRefusal(rows))))
+      judged.push(this.verdictOf(count.sql + owner, () => this.judge(access, count, (estimate) => estimate.scanRows, (_estimate, rows) => this.countRefusal(rows))))
     }
     for (const refusal of await Promise.all(judged)) {
       if (refusal) throw Object.assign(new ScanTooLargeError(`${this.lead(refusal, request)}: ${refusal.error.message}`), { errors: [refusal.error] })
     }
   }
 
-  private verdictOf(sql: Statement, judge: () => Promise<Refusal | undefined>): Promise<Refusal | undefined> {
+  private verdictOf(sql: string, judge: () => Promise<Refusal | undefined>): Promise<Refusal | undefined> {
     const now = Date.now()
     const kept = this.verdicts.get(sql)
+    // Removed either way: kept, it moves to the end (the Map's order is the least recently used
+    // first); expired, it is judged again below and must not count against the bound.
+    this.verdicts.delete(sql)
     if (kept !== undefined && now - kept.at < VERDICT_TTL_MS) {
-      // Moved to the end: the Map's order is the least recently used first.
-      this.verdicts.delete(sql)
       this.verdicts.set(sql, kept)
-      return kept.refusal
+      // An EXPLAIN shared with the request that started it fails with it (that client hung up, say): judge again, on this request's access.
+      return kept.refusal.catch(() => judge())
     }
     if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.delete(this.verdicts.keys().next().value!)
     // The promise is kept, so requests of a new shape that arrive together share one EXPLAIN; a failed one is forgotten.
