@@ -24,7 +24,7 @@ t.test('SELECT SLEEP(10) under a 500 ms statement timeout is stopped by the serv
   t.equal(after.statusCode, 200, 'the same (only) connection is usable afterwards')
   t.equal(app.poolGuard.totals.created, 1, 'it was not replaced')
   await assertPoolSettled(t, app)
-  t.match((await app.inject('/metrics')).body, /db_errors_total\{code="ER_STATEMENT_TIMEOUT"\} 1/)
+  t.match((await app.inject('/metrics')).body, /db_errors_total\{node="primary",code="ER_STATEMENT_TIMEOUT"\} 1/)
 })
 
 t.test('the statement timeout is on by default: 15 s on every pooled session', async (t) => {
