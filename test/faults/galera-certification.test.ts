@@ -40,7 +40,14 @@ t.test('Galera: a write on another node aborts the route transaction with 1213; 
 
   /** Sets the author's name on node A, autocommit, and waits until node B has applied it. */
   const commitOnNodeA = async (name: string) => {
-    await galera.on(0, (a) => a.query(`UPDATE ${DATABASE}.authors SET name = ? WHERE id = 1`, [name]))
+    const [result] = await galera.on(0, async (a) => {
+      // wsrep_sync_wait=15: A first applies everything committed before on B — the reset's REPLACE
+      // included, or this UPDATE can find no row to change, conflict with nothing, and leave the
+      // route's transaction on B alone (seen once in a full run: 'start+app', the handler run once).
+      await a.query('SET SESSION wsrep_sync_wait = 15')
+      return a.query(`UPDATE ${DATABASE}.authors SET name = ? WHERE id = 1`, [name])
+    })
+    if ((result as { affectedRows?: number }).affectedRows !== 1) throw new Error(`node A's UPDATE changed ${(result as { affectedRows?: number }).affectedRows} rows, not 1`)
     // wsrep_sync_wait=1: this read on B waits until B has applied everything A committed before it.
     await galera.on(1, async (b) => {
       await b.query('SET SESSION wsrep_sync_wait = 1')
