@@ -262,21 +262,7 @@ export class ReadRouter {
     requirement: ReplicaRequirement | undefined,
     mayMove: boolean
   ): void {
-    if (!node) {
-      return this.primary.guard.borrowAs(attribution, () =>
-        this.primary.execute(sql, values, (err, result, fields) => {
-          const replica = err && mayMove ? this.replicaAfterPrimaryFailed(err, attribution, requirement) : undefined
-          if (!replica) return callback(err, result, fields)
-          this.executeOn(replica, sql, values, callback, attribution, requirement, false)
-        })
-      )
-    }
-    node.pool.guard.borrowAs(attribution, () =>
-      node.pool.execute(sql, values, (err, result, fields) => {
-        if (!err || !mayMove || !this.movesAway(node, err, attribution)) return callback(err, result, fields)
-        this.executeOn(this.pick(requirement, node), sql, values, callback, attribution, requirement, false)
-      })
-    )
+    this.runOn(node, (pool, done) => pool.execute(sql as string, values as never, done), callback, attribution, requirement, mayMove)
   }
 
   private borrowOn(
@@ -286,21 +272,40 @@ export class ReadRouter {
     requirement: ReplicaRequirement | undefined,
     mayMove: boolean
   ): void {
-    if (!node) {
-      return this.primary.guard.borrowAs(attribution, () =>
-        this.primary.getConnection((err, connection) => {
-          const replica = err && mayMove ? this.replicaAfterPrimaryFailed(err, attribution, requirement) : undefined
-          if (!replica) return callback(err, connection)
-          this.borrowOn(replica, callback, attribution, requirement, false)
-        })
-      )
-    }
-    node.pool.guard.borrowAs(attribution, () =>
-      node.pool.getConnection((err, connection) => {
-        if (!err || !mayMove || !this.movesAway(node, err, attribution)) return callback(err, connection)
-        this.borrowOn(this.pick(requirement, node), callback, attribution, requirement, false)
+    this.runOn(node, (pool, done) => pool.getConnection(done), callback as Callback, attribution, requirement, mayMove)
+  }
+
+  /**
+   * Runs `run` (an execute or a borrow) on `node`'s pool, the primary's when undefined, for
+   * `attribution`; while `mayMove`, a failure runs it once more where nextAfterFailure says.
+   */
+  private runOn(
+    node: ReplicaNode | undefined,
+    run: (pool: GuardedPool, done: Callback) => void,
+    callback: Callback,
+    attribution: BorrowAttribution,
+    requirement: ReplicaRequirement | undefined,
+    mayMove: boolean
+  ): void {
+    const pool = node?.pool ?? this.primary
+    pool.guard.borrowAs(attribution, () =>
+      run(pool, (err, result, fields) => {
+        const next = err && mayMove ? this.nextAfterFailure(node, err, attribution, requirement) : null
+        if (next === null) return callback(err, result, fields)
+        this.runOn(next, run, callback, attribution, requirement, false)
       })
     )
+  }
+
+  /** Where a read that failed on `node` (undefined: the primary) runs again: a node, undefined for the primary, or null to answer the failure. */
+  private nextAfterFailure(
+    node: ReplicaNode | undefined,
+    err: unknown,
+    attribution: BorrowAttribution,
+    requirement: ReplicaRequirement | undefined
+  ): ReplicaNode | undefined | null {
+    if (!node) return this.replicaAfterPrimaryFailed(err, attribution, requirement) ?? null
+    return this.movesAway(node, err, attribution) ? this.pick(requirement, node) : null
   }
 
   /**
